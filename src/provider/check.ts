@@ -1,0 +1,265 @@
+/**
+ * `check`: validates and normalises the resource's inputs before anything else runs. It makes no
+ * HTTP call. Values the engine does not know yet (during preview) are accepted unvalidated.
+ */
+import { z } from "zod";
+import type { ProvisionOnDemandInputs } from "../types";
+
+/** The engine's placeholder for a value that is not known yet (an output of a resource not yet created). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Graph allows at most this many members under one group subject. */
+export const MAX_GROUP_MEMBERS = 5;
+
+/** The default bound of the whole create, retries included: 15 minutes, as Terraform's. */
+export const DEFAULT_CREATE_TIMEOUT_SECONDS = 15 * 60;
+
+/** One rejected input: the property path and what is allowed instead. */
+export interface CheckFailure {
+  /** The property that failed validation, e.g. `parameters[0].subjects[1].objectTypeName`. */
+  readonly property: string;
+  /** Why it failed, and what is allowed. */
+  readonly reason: string;
+}
+
+/** The outcome of `check`: normalised inputs, or the failures. */
+export interface CheckOutcome {
+  /** The normalised inputs (unknown values passed through as they are). */
+  readonly inputs: Record<string, unknown>;
+  /** Every rejected property; empty when the inputs are valid. */
+  readonly failures: CheckFailure[];
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SP_PATH = /^\/servicePrincipals\/([^/]+)$/;
+const JOB_PATH = /^\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)$/;
+const JOB_ID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const OBJECT_TYPES = ["User", "user", "Group", "Worker"] as const;
+
+/** Accepts the engine's unknown placeholder, or whatever `schema` accepts. */
+function orUnknown<T extends z.ZodType>(schema: T) {
+  return z.union([z.literal(UNKNOWN), schema]);
+}
+
+/** A type error message that says "is required" when the property is missing. */
+function typeError(expected: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? `is required: ${expected}` : `must be ${expected}`);
+}
+
+const guidOrSpPath = z
+  .string({ error: typeError("a GUID or /servicePrincipals/{guid}") })
+  .refine((v) => GUID.test(v) || (SP_PATH.test(v) && GUID.test(SP_PATH.exec(v)![1])), {
+    error: "must be a service principal object id (GUID) or /servicePrincipals/{guid}",
+  });
+
+const jobIdOrPath = z
+  .string({ error: typeError("a job id or /servicePrincipals/{guid}/synchronization/jobs/{jobId}") })
+  .refine((v) => JOB_ID.test(v) || (JOB_PATH.test(v) && JOB_ID.test(JOB_PATH.exec(v)![2])), {
+    error:
+      "must be a synchronization job id like dataBricks.<hex>.<guid>, or /servicePrincipals/{guid}/synchronization/jobs/{jobId}",
+  });
+
+const objectTypeName = z.enum(OBJECT_TYPES, {
+  error: `must be one of ${OBJECT_TYPES.map((t) => `"${t}"`).join(", ")}`,
+});
+
+const objectId = z.string({ error: typeError("a string") }).trim().min(1, { error: "must not be empty" });
+
+const member = z.strictObject(
+  {
+    objectId: orUnknown(objectId),
+    objectTypeName: orUnknown(
+      z.enum(["User", "user"], { error: 'must be "User" or "user": only users can be linked group members' }),
+    ),
+  },
+  { error: "must be an object { objectId, objectTypeName }" },
+);
+
+const subject = z
+  .strictObject(
+    {
+      objectId: orUnknown(objectId),
+      objectTypeName: orUnknown(objectTypeName),
+      links: orUnknown(
+        z.strictObject(
+          {
+            members: orUnknown(
+              z
+                .array(orUnknown(member), { error: "must be a list of subjects" })
+                .max(MAX_GROUP_MEMBERS, { error: `Graph accepts at most ${MAX_GROUP_MEMBERS} members per group` }),
+            ),
+          },
+          { error: "must be an object { members: Subject[] }" },
+        ),
+      ).optional(),
+    },
+    { error: "must be an object { objectId, objectTypeName, links? }" },
+  )
+  .superRefine((s, ctx) => {
+    const isGuidType = s.objectTypeName === "User" || s.objectTypeName === "Group";
+    if (isGuidType && s.objectId !== UNKNOWN && !GUID.test(s.objectId)) {
+      ctx.addIssue({ code: "custom", path: ["objectId"], message: `must be a GUID for a ${s.objectTypeName}` });
+    }
+    if (s.links !== undefined && s.objectTypeName !== "Group" && s.objectTypeName !== UNKNOWN) {
+      ctx.addIssue({ code: "custom", path: ["links"], message: "only a Group subject may list linked members" });
+    }
+  });
+
+const parameter = z.strictObject(
+  {
+    ruleId: orUnknown(
+      z
+        .string({ error: "must be a string" })
+        .trim()
+        .min(1, { error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema" }),
+    ).optional(),
+    subjects: orUnknown(
+      z.array(orUnknown(subject), { error: typeError("a list of subjects") }).min(1, { error: "must list at least one subject" }),
+    ),
+  },
+  { error: "must be an object { ruleId?, subjects }" },
+);
+
+const inputs = z
+  .object({
+    servicePrincipalId: orUnknown(guidOrSpPath),
+    synchronizationJobId: orUnknown(jobIdOrPath),
+    parameters: orUnknown(
+      z.array(orUnknown(parameter), { error: typeError("a list of { ruleId?, subjects }") }).min(1, { error: "must list at least one parameter" }),
+    ),
+    triggers: orUnknown(
+      z.record(z.string(), orUnknown(z.string({ error: "must be a string (triggers map strings to strings)" })), {
+        error: "must be a map of strings to strings",
+      }),
+    ).optional(),
+    apiVersion: orUnknown(z.enum(["beta", "v1.0"], { error: 'must be "beta" or "v1.0"' })).default("beta"),
+    failOnProvisioningError: orUnknown(z.boolean({ error: "must be true or false" })).default(true),
+    createTimeoutSeconds: orUnknown(
+      z.number({ error: "must be a number of seconds" }).positive({ error: "must be greater than 0" }),
+    ).default(DEFAULT_CREATE_TIMEOUT_SECONDS),
+  })
+  .superRefine((v, ctx) => {
+    const jobPath = typeof v.synchronizationJobId === "string" ? JOB_PATH.exec(v.synchronizationJobId) : null;
+    const sp = bareServicePrincipalId(v.servicePrincipalId);
+    if (jobPath && sp !== UNKNOWN && jobPath[1].toLowerCase() !== sp) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["synchronizationJobId"],
+        message: `names service principal ${jobPath[1]}, but servicePrincipalId is ${sp}: they must be the same`,
+      });
+    }
+    if (!Array.isArray(v.parameters)) return;
+    const groups: string[] = [];
+    v.parameters.forEach((p, i) => {
+      if (typeof p !== "object" || !Array.isArray(p.subjects)) return;
+      p.subjects.forEach((s, j) => {
+        if (typeof s === "object" && s.objectTypeName === "Group") groups.push(`parameters[${i}].subjects[${j}]`);
+      });
+    });
+    if (groups.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["parameters"],
+        message: `Graph provisions at most one group per request, found ${groups.length} (${groups.join(", ")}): use one resource per group`,
+      });
+    }
+  });
+
+/** `abc` → `abc`; `/servicePrincipals/ABC` → `abc`. GUIDs are lower-cased; unknown stays unknown. */
+function bareServicePrincipalId(value: unknown): string {
+  if (typeof value !== "string" || value === UNKNOWN) return UNKNOWN;
+  const path = SP_PATH.exec(value);
+  return (path ? path[1] : value).toLowerCase();
+}
+
+/** A job path's last segment, or the job id as it is. */
+function bareJobId(value: string): string {
+  const path = JOB_PATH.exec(value);
+  return path ? path[2] : value;
+}
+
+/** Formats a zod path as `parameters[0].subjects[1].objectTypeName`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    "",
+  );
+}
+
+/** Flattens zod issues into failures; a failed "unknown or value" union reports the value branch's issues. */
+function toFailures(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): CheckFailure[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length === 2) {
+      return toFailures(issue.errors[1], path);
+    }
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        property: formatPath([...path, key]),
+        reason: "is not a known property (check its spelling)",
+      }));
+    }
+    return [{ property: formatPath(path) || "inputs", reason: issue.message }];
+  });
+}
+
+/**
+ * Validates `news` and returns the normalised inputs: bare ids, lower-case GUIDs, defaults filled in,
+ * trimmed strings. Properties the engine marks unknown are passed through without validation.
+ */
+export function checkInputs(news: Record<string, unknown>): CheckOutcome {
+  const { __provider: provider, ...props } = news;
+  const parsed = inputs.safeParse(props);
+  if (!parsed.success) {
+    return { inputs: news, failures: toFailures(parsed.error.issues) };
+  }
+  const v = parsed.data;
+  const normalised: Record<string, unknown> = {
+    ...v,
+    servicePrincipalId: bareServicePrincipalId(v.servicePrincipalId),
+    synchronizationJobId: v.synchronizationJobId === UNKNOWN ? UNKNOWN : bareJobId(v.synchronizationJobId),
+    parameters: v.parameters === UNKNOWN ? UNKNOWN : v.parameters.map(normaliseParameter),
+  };
+  if (v.triggers === undefined) delete normalised.triggers;
+  if (provider !== undefined) normalised.__provider = provider;
+  return { inputs: normalised, failures: [] };
+}
+
+type ParsedParameter = Exclude<z.infer<typeof parameter>, typeof UNKNOWN> | typeof UNKNOWN;
+
+function normaliseParameter(p: ParsedParameter): unknown {
+  if (p === UNKNOWN || p.subjects === UNKNOWN) return p;
+  const out: Record<string, unknown> = { subjects: p.subjects.map(normaliseSubject) };
+  if (p.ruleId !== undefined) out.ruleId = p.ruleId;
+  return out;
+}
+
+function normaliseSubject(s: unknown): unknown {
+  if (s === UNKNOWN || typeof s !== "object" || s === null) return s;
+  const subject = s as { objectId: string; objectTypeName: string; links?: unknown };
+  const isGuid = GUID.test(subject.objectId);
+  const out: Record<string, unknown> = {
+    objectId: isGuid ? subject.objectId.toLowerCase() : subject.objectId,
+    objectTypeName: subject.objectTypeName,
+  };
+  if (subject.links !== undefined) {
+    const links = subject.links as { members: unknown };
+    out.links = links === (UNKNOWN as unknown) || links.members === UNKNOWN
+      ? links
+      : { members: (links.members as unknown[]).map(normaliseSubject) };
+  }
+  return out;
+}
+
+/** True when any value inside `value` is the engine's unknown placeholder. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** Narrows checked inputs to the fully known form that create and update work with. */
+export function asKnownInputs(value: Record<string, unknown>): ProvisionOnDemandInputs {
+  return value as unknown as ProvisionOnDemandInputs;
+}
