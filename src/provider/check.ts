@@ -43,7 +43,8 @@ function orUnknown<T extends z.ZodType>(schema: T) {
 
 /** A type error message that says "is required" when the property is missing. */
 function typeError(expected: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? `is required: ${expected}` : `must be ${expected}`);
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? `is required: ${expected}` : `must be ${expected}`;
 }
 
 const guidOrSpPath = z
@@ -63,7 +64,10 @@ const objectTypeName = z.enum(OBJECT_TYPES, {
   error: `must be one of ${OBJECT_TYPES.map((t) => `"${t}"`).join(", ")}`,
 });
 
-const objectId = z.string({ error: typeError("a string") }).trim().min(1, { error: "must not be empty" });
+const objectId = z
+  .string({ error: typeError("a string") })
+  .trim()
+  .min(1, { error: "must not be empty" });
 
 const member = z.strictObject(
   {
@@ -86,7 +90,9 @@ const subject = z
             members: orUnknown(
               z
                 .array(orUnknown(member), { error: "must be a list of subjects" })
-                .max(MAX_GROUP_MEMBERS, { error: `Graph accepts at most ${MAX_GROUP_MEMBERS} members per group` }),
+                .max(MAX_GROUP_MEMBERS, {
+                  error: `Graph accepts at most ${MAX_GROUP_MEMBERS} members per group`,
+                }),
             ),
           },
           { error: "must be an object { members: Subject[] }" },
@@ -98,10 +104,18 @@ const subject = z
   .superRefine((s, ctx) => {
     const isGuidType = s.objectTypeName === "User" || s.objectTypeName === "Group";
     if (isGuidType && s.objectId !== UNKNOWN && !GUID.test(s.objectId)) {
-      ctx.addIssue({ code: "custom", path: ["objectId"], message: `must be a GUID for a ${s.objectTypeName}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["objectId"],
+        message: `must be a GUID for a ${s.objectTypeName}`,
+      });
     }
     if (s.links !== undefined && s.objectTypeName !== "Group" && s.objectTypeName !== UNKNOWN) {
-      ctx.addIssue({ code: "custom", path: ["links"], message: "only a Group subject may list linked members" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["links"],
+        message: "only a Group subject may list linked members",
+      });
     }
   });
 
@@ -111,10 +125,14 @@ const parameter = z.strictObject(
       z
         .string({ error: "must be a string" })
         .trim()
-        .min(1, { error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema" }),
+        .min(1, {
+          error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema",
+        }),
     ).optional(),
     subjects: orUnknown(
-      z.array(orUnknown(subject), { error: typeError("a list of subjects") }).min(1, { error: "must list at least one subject" }),
+      z
+        .array(orUnknown(subject), { error: typeError("a list of subjects") })
+        .min(1, { error: "must list at least one subject" }),
     ),
   },
   { error: "must be an object { ruleId?, subjects }" },
@@ -125,12 +143,18 @@ const inputs = z
     servicePrincipalId: orUnknown(guidOrSpPath),
     synchronizationJobId: orUnknown(jobIdOrPath),
     parameters: orUnknown(
-      z.array(orUnknown(parameter), { error: typeError("a list of { ruleId?, subjects }") }).min(1, { error: "must list at least one parameter" }),
+      z
+        .array(orUnknown(parameter), { error: typeError("a list of { ruleId?, subjects }") })
+        .min(1, { error: "must list at least one parameter" }),
     ),
     triggers: orUnknown(
-      z.record(z.string(), orUnknown(z.string({ error: "must be a string (triggers map strings to strings)" })), {
-        error: "must be a map of strings to strings",
-      }),
+      z.record(
+        z.string(),
+        orUnknown(z.string({ error: "must be a string (triggers map strings to strings)" })),
+        {
+          error: "must be a map of strings to strings",
+        },
+      ),
     ).optional(),
     apiVersion: orUnknown(z.enum(["beta", "v1.0"], { error: 'must be "beta" or "v1.0"' })).default("beta"),
     failOnProvisioningError: orUnknown(z.boolean({ error: "must be true or false" })).default(true),
@@ -153,7 +177,8 @@ const inputs = z
     v.parameters.forEach((p, i) => {
       if (typeof p !== "object" || !Array.isArray(p.subjects)) return;
       p.subjects.forEach((s, j) => {
-        if (typeof s === "object" && s.objectTypeName === "Group") groups.push(`parameters[${i}].subjects[${j}]`);
+        if (typeof s === "object" && s.objectTypeName === "Group")
+          groups.push(`parameters[${i}].subjects[${j}]`);
       });
     });
     if (groups.length > 1) {
@@ -187,7 +212,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Flattens zod issues into failures; a failed "unknown or value" union reports the value branch's issues. */
-function toFailures(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): CheckFailure[] {
+function toFailures(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): CheckFailure[] {
   return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path];
     if (issue.code === "invalid_union" && issue.errors.length === 2) {
@@ -244,9 +272,10 @@ function normaliseSubject(s: unknown): unknown {
   };
   if (subject.links !== undefined) {
     const links = subject.links as { members: unknown };
-    out.links = links === (UNKNOWN as unknown) || links.members === UNKNOWN
-      ? links
-      : { members: (links.members as unknown[]).map(normaliseSubject) };
+    out.links =
+      links === (UNKNOWN as unknown) || links.members === UNKNOWN
+        ? links
+        : { members: (links.members as unknown[]).map(normaliseSubject) };
   }
   return out;
 }

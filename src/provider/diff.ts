@@ -56,4 +56,3 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
   const updates = UPDATE_PROPERTIES.filter((p) => news[p] !== undefined && !same(p, olds, news));
   return { changes: replaces.length > 0 || updates.length > 0, replaces: [...replaces] };
 }
-

@@ -1,0 +1,25 @@
+/** pulumi-azuread-provision-on-demand: provision users and groups on demand through Entra ID. */
+export {
+  SynchronizationJobProvisionOnDemand,
+  provisionOnDemandProvider,
+  parseTimeoutSeconds,
+  type SynchronizationJobProvisionOnDemandArgs,
+  type ProvisionParameterArgs,
+  type SubjectArgs,
+} from "./provisionOnDemand";
+export type {
+  Subject,
+  SubjectObjectTypeName,
+  ProvisionParameter,
+  ProvisionOnDemandOutputs,
+  ProvisioningResult,
+  ProvisioningStatus,
+  ProvisioningStep,
+} from "./types";
+export {
+  GraphRequestError,
+  ProvisioningFailedError,
+  TimeoutExceededError,
+  TokenRequestError,
+  RuleResolutionError,
+} from "./graph/errors";

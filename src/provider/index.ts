@@ -1,0 +1,77 @@
+/**
+ * The provider's implementation, loaded lazily (by package name) from the small serialisable shell in
+ * `provisionOnDemand.ts`. Module state here — settings, the Graph client with its token cache, schema
+ * cache and pacer — lives once per provider process and is never serialised into Pulumi state.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { graphClientFor } from "../graphClient";
+import { redactError } from "../graph/redact";
+import type { ProvisionOnDemandInputs } from "../types";
+import { asKnownInputs, checkInputs } from "./check";
+import { provision } from "./create";
+import { diffInputs, UPDATE_PROPERTIES } from "./diff";
+import { resolveSettings, secretsOf, type ConfigLookup, type ProviderSettings } from "./settings";
+
+let configLookup: ConfigLookup = () => undefined;
+let settings: ProviderSettings | undefined;
+
+/** The settings for this process, resolved on first use (so a config error fails the create, not the preview). */
+function currentSettings(): ProviderSettings {
+  settings ??= resolveSettings(configLookup);
+  return settings;
+}
+
+/** Receives the stack configuration (fully qualified keys, secrets decrypted). */
+export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
+  configLookup = (key) => {
+    try {
+      return req.config.get(key);
+    } catch {
+      return undefined;
+    }
+  };
+  settings = undefined;
+}
+
+/** Validates and normalises inputs; no HTTP call. */
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<dynamic.CheckResult> {
+  const { inputs, failures } = checkInputs(news);
+  return failures.length > 0 ? { inputs, failures } : { inputs };
+}
+
+/** Replace on a change of what is provisioned; update in place otherwise; no HTTP call. */
+export async function diff(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<dynamic.DiffResult> {
+  const { changes, replaces } = diffInputs(olds, news);
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+/** Provisions the subjects now. */
+export async function create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
+  const resolved = currentSettings();
+  try {
+    const { __provider: _, ...props } = inputs;
+    return await provision(graphClientFor(resolved), asKnownInputs(props));
+  } catch (error) {
+    throw redactError(error, secretsOf(resolved));
+  }
+}
+
+/** Records the new non-provisioning inputs (failOnProvisioningError, timeouts); no HTTP call. */
+export async function update(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<dynamic.UpdateResult> {
+  const { __provider: _, ...outs } = olds;
+  for (const key of UPDATE_PROPERTIES) {
+    if (news[key] !== undefined) outs[key] = news[key];
+  }
+  return { outs: outs as Partial<ProvisionOnDemandInputs> };
+}

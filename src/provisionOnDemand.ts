@@ -1,0 +1,142 @@
+/**
+ * The resource users write in their programs, and the small provider shell that Pulumi serialises
+ * into state. The shell captures nothing: each method loads the implementation by package name at run
+ * time, so no client, credential or config is ever written to state (see DESIGN section 5).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { SubjectObjectTypeName } from "./types";
+
+/** One object to provision, as a program gives it. */
+export interface SubjectArgs {
+  /** The object id: a user or group GUID, a distinguished name (`user`), or a Workday worker id. */
+  objectId: pulumi.Input<string>;
+  /** `User` or `Group` (Entra ID → app), `user` (AD → Entra ID), or `Worker` (Workday). */
+  objectTypeName: pulumi.Input<SubjectObjectTypeName>;
+  /** Up to 5 members of a `Group` subject to provision with it. */
+  links?: pulumi.Input<{ members: pulumi.Input<pulumi.Input<SubjectArgs>[]> }>;
+}
+
+/** One `parameters` entry: the subjects and, optionally, the rule to apply. */
+export interface ProvisionParameterArgs {
+  /** The synchronization rule id; omit it to resolve it from the job's schema. */
+  ruleId?: pulumi.Input<string>;
+  /** The objects to provision (at least one). */
+  subjects: pulumi.Input<pulumi.Input<SubjectArgs>[]>;
+}
+
+/** The arguments, named as in @pulumi/azuread's `SynchronizationJobProvisionOnDemand`. */
+export interface SynchronizationJobProvisionOnDemandArgs {
+  /** The service principal's object id, or `/servicePrincipals/{id}`. */
+  servicePrincipalId: pulumi.Input<string>;
+  /** The job id, or `/servicePrincipals/{id}/synchronization/jobs/{jobId}` (its service principal must match). */
+  synchronizationJobId: pulumi.Input<string>;
+  /** What to provision: one or more `{ ruleId?, subjects }`. */
+  parameters: pulumi.Input<pulumi.Input<ProvisionParameterArgs>[]>;
+  /** Arbitrary values; any change provisions again (the resource is replaced). */
+  triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** `beta` (default) or `v1.0`. */
+  apiVersion?: pulumi.Input<"beta" | "v1.0">;
+  /** Whether a provisioning outcome of `Failure` fails the deployment. Default `true`. */
+  failOnProvisioningError?: pulumi.Input<boolean>;
+}
+
+/**
+ * The serialisable provider shell. Each method loads the implementation lazily; nothing is captured.
+ * It has no `read` or `delete`: the engine's defaults for a dynamic provider are exactly what this
+ * resource needs (refresh returns the stored state, destroy forgets it) and neither calls Graph.
+ * Leaving them out also keeps the serialised shell under 2 KB. Exported so it can be driven directly.
+ */
+export const provisionOnDemandProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    return require("pulumi-azuread-provision-on-demand/provider").configure(req);
+  },
+  async check(olds, news) {
+    return require("pulumi-azuread-provision-on-demand/provider").check(olds, news);
+  },
+  async diff(id, olds, news) {
+    return require("pulumi-azuread-provision-on-demand/provider").diff(id, olds, news);
+  },
+  async create(inputs) {
+    return require("pulumi-azuread-provision-on-demand/provider").create(inputs);
+  },
+  async update(id, olds, news) {
+    return require("pulumi-azuread-provision-on-demand/provider").update(id, olds, news);
+  },
+};
+
+/**
+ * Parses a Pulumi custom-timeout string (`"15m"`, `"1h30m"`, `"90s"`) into seconds.
+ * Throws an error naming `customTimeouts.create` for anything else.
+ */
+export function parseTimeoutSeconds(text: string): number {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  const consumed = parts.map((p) => p[0]).join("");
+  if (parts.length === 0 || consumed !== text.trim()) {
+    throw new Error(`customTimeouts.create "${text}" is not a duration like "15m", "1h30m" or "90s"`);
+  }
+  const unit = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
+  if (seconds <= 0) throw new Error(`customTimeouts.create "${text}" must be longer than zero`);
+  return seconds;
+}
+
+/**
+ * Provisions users or groups on demand through an Entra ID (Azure AD) provisioning job, instead of
+ * waiting for the next ~40-minute cycle. The Pulumi twin of Terraform's
+ * `azuread_synchronization_job_provision_on_demand`.
+ */
+export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource {
+  /** The service principal's object id (bare GUID). */
+  declare public readonly servicePrincipalId: pulumi.Output<string>;
+  /** The bare synchronization job id. */
+  declare public readonly synchronizationJobId: pulumi.Output<string>;
+  /** The parameters as sent, each with its `ruleId` and where it came from (`input` or `schema`). */
+  declare public readonly parameters: pulumi.Output<
+    {
+      ruleId: string;
+      ruleIdSource: "input" | "schema";
+      subjects: { objectId: string; objectTypeName: string }[];
+    }[]
+  >;
+  /** The triggers, as given. */
+  declare public readonly triggers: pulumi.Output<Record<string, string> | undefined>;
+  /** The Graph API version used. */
+  declare public readonly apiVersion: pulumi.Output<string>;
+  /** Whether a `Failure` outcome fails the deployment. */
+  declare public readonly failOnProvisioningError: pulumi.Output<boolean>;
+  /** The overall outcome, the worst of all reports: `Failure` > `Warning` > `Skipped` > `Success`. */
+  declare public readonly result: pulumi.Output<"Success" | "Skipped" | "Warning" | "Failure">;
+  /** The error code of the failing or skipping report, if any. */
+  declare public readonly errorCode: pulumi.Output<string | undefined>;
+  /** The error message of the failing or skipping report, if any. */
+  declare public readonly errorMessage: pulumi.Output<string | undefined>;
+  /** Every report's provisioning steps, flattened. */
+  declare public readonly steps: pulumi.Output<
+    { name: string; type: string; status: string; description: string }[]
+  >;
+  /** Graph's `request-id` of the successful POST. */
+  declare public readonly requestId: pulumi.Output<string>;
+
+  /**
+   * @param name the resource's unique name.
+   * @param args what to provision, and how.
+   * @param opts resource options; `customTimeouts.create` (default 15 minutes) bounds the whole create.
+   */
+  constructor(
+    name: string,
+    args: SynchronizationJobProvisionOnDemandArgs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    const timeout = opts?.customTimeouts?.create;
+    const props: Record<string, unknown> = {
+      ...args,
+      createTimeoutSeconds: timeout === undefined ? undefined : parseTimeoutSeconds(timeout),
+      result: undefined,
+      errorCode: undefined,
+      errorMessage: undefined,
+      steps: undefined,
+      requestId: undefined,
+    };
+    super(provisionOnDemandProvider, name, props, opts, "azuread", "SynchronizationJobProvisionOnDemand");
+  }
+}
