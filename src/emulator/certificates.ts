@@ -131,7 +131,11 @@ export function createClientCertificate(
   cert.setExtensions([{ name: "basicConstraints", cA: false }]);
   cert.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
   const certificatePem = forge.pki.certificateToPem(cert);
-  return { certificatePem, privateKeyPem: keys.privateKeyPem, combinedPem: certificatePem + keys.privateKeyPem };
+  return {
+    certificatePem,
+    privateKeyPem: keys.privateKeyPem,
+    combinedPem: certificatePem + keys.privateKeyPem,
+  };
 }
 
 async function fileExists(file: string): Promise<boolean> {
@@ -170,7 +174,8 @@ async function publishIfAbsent(target: string, content: string): Promise<boolean
 async function waitForFile(file: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fileExists(file))) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${file} to be written by another process`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${file} to be written by another process`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -65,7 +65,7 @@ export function databricksScimSchema(jobId: string = DEFAULT_IDS.jobId): Synchro
             attributeMappings: [
               attribute("userPrincipalName", "userName", true),
               attribute("displayName", "displayName"),
-              attribute("mail", "emails[type eq \"work\"].value"),
+              attribute("mail", 'emails[type eq "work"].value'),
               attribute("objectId", "externalId"),
             ],
           },
@@ -105,7 +105,9 @@ export function databricksScimSchema(jobId: string = DEFAULT_IDS.jobId): Synchro
 export function defaultFixture(): EmulatorFixture {
   const [alice, bob, carol] = DEFAULT_IDS.userIds;
   return {
-    tenants: [{ id: DEFAULT_IDS.tenantId, displayName: "Emulated tenant", domains: [DEFAULT_IDS.tenantDomain] }],
+    tenants: [
+      { id: DEFAULT_IDS.tenantId, displayName: "Emulated tenant", domains: [DEFAULT_IDS.tenantDomain] },
+    ],
     applications: [
       {
         appId: DEFAULT_IDS.callerClientId,
@@ -116,7 +118,11 @@ export function defaultFixture(): EmulatorFixture {
       { appId: DEFAULT_IDS.databricksAppId, displayName: "example" },
     ],
     servicePrincipals: [
-      { id: DEFAULT_IDS.callerServicePrincipalId, appId: DEFAULT_IDS.callerClientId, displayName: "pulumi-automation" },
+      {
+        id: DEFAULT_IDS.callerServicePrincipalId,
+        appId: DEFAULT_IDS.callerClientId,
+        displayName: "pulumi-automation",
+      },
       {
         id: DEFAULT_IDS.servicePrincipalId,
         appId: DEFAULT_IDS.databricksAppId,
@@ -143,7 +149,14 @@ export function defaultFixture(): EmulatorFixture {
         userPrincipalName: `dave@${DEFAULT_IDS.tenantDomain}`,
       },
     ],
-    groups: [{ id: DEFAULT_IDS.groupId, displayName: "example", securityEnabled: true, members: [alice, bob, carol] }],
+    groups: [
+      {
+        id: DEFAULT_IDS.groupId,
+        displayName: "example",
+        securityEnabled: true,
+        members: [alice, bob, carol],
+      },
+    ],
     assignments: [{ servicePrincipalId: DEFAULT_IDS.servicePrincipalId, principalId: DEFAULT_IDS.groupId }],
     defaultClientId: DEFAULT_IDS.callerClientId,
     summary: {

@@ -83,7 +83,10 @@ function generateClientSecret(): string {
 export function materializeFixture(fixture: ValidatedFixture): ValidatedFixture {
   const copy: ValidatedFixture = structuredClone(fixture);
   for (const app of copy.applications)
-    app.clientSecrets = app.clientSecrets.map((secret) => ({ ...secret, value: secret.value ?? generateClientSecret() }));
+    app.clientSecrets = app.clientSecrets.map((secret) => ({
+      ...secret,
+      value: secret.value ?? generateClientSecret(),
+    }));
   return copy;
 }
 
@@ -133,7 +136,8 @@ export class DirectoryState {
    * New objects become visible at `visibleAt` (ms since epoch). Returns what was stored.
    */
   addObjects(objects: ValidatedObjects, visibleAt: number): ValidatedObjects {
-    const tenantOf = (tenantId: string | undefined) => this.tenants.get(key(tenantId ?? this.homeTenantId))?.id;
+    const tenantOf = (tenantId: string | undefined) =>
+      this.tenants.get(key(tenantId ?? this.homeTenantId))?.id;
     const requireTenant = (tenantId: string | undefined): string => {
       const found = tenantOf(tenantId);
       if (!found) throw new RangeError(`Unknown tenant ${tenantId}`);
@@ -145,7 +149,10 @@ export class DirectoryState {
       else map.set(key(id), { value, visibleAt });
     };
     for (const app of objects.applications) {
-      const clientSecrets = app.clientSecrets.map((s) => ({ ...s, value: s.value ?? generateClientSecret() }));
+      const clientSecrets = app.clientSecrets.map((s) => ({
+        ...s,
+        value: s.value ?? generateClientSecret(),
+      }));
       upsert(this.applications, app.appId, { ...app, clientSecrets, tenantId: requireTenant(app.tenantId) });
     }
     for (const sp of objects.servicePrincipals)
@@ -160,7 +167,8 @@ export class DirectoryState {
       else list.push({ value: stored, visibleAt });
       this.jobs.set(key(job.servicePrincipalId), list);
     }
-    for (const user of objects.users) upsert(this.users, user.id, { ...user, tenantId: requireTenant(user.tenantId) });
+    for (const user of objects.users)
+      upsert(this.users, user.id, { ...user, tenantId: requireTenant(user.tenantId) });
     for (const group of objects.groups)
       upsert(this.groups, group.id, { ...group, tenantId: requireTenant(group.tenantId) });
     for (const assignment of objects.assignments) {
@@ -181,19 +189,24 @@ export class DirectoryState {
   /** An app registration by client id, if visible and in the tenant. */
   findApplication(appId: string, tenantId: string, now: number): StoredApplication | undefined {
     const entry = this.applications.get(key(appId));
-    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId) ? entry.value : undefined;
+    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId)
+      ? entry.value
+      : undefined;
   }
 
   /** A service principal by object id, if visible and in the tenant. */
   findServicePrincipal(id: string, tenantId: string, now: number): StoredServicePrincipal | undefined {
     const entry = this.servicePrincipals.get(key(id));
-    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId) ? entry.value : undefined;
+    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId)
+      ? entry.value
+      : undefined;
   }
 
   /** The service principal of an app in a tenant (its object id is the caller's `oid`). */
   servicePrincipalOfApp(appId: string, tenantId: string): StoredServicePrincipal | undefined {
     for (const entry of this.servicePrincipals.values())
-      if (key(entry.value.appId) === key(appId) && key(entry.value.tenantId) === key(tenantId)) return entry.value;
+      if (key(entry.value.appId) === key(appId) && key(entry.value.tenantId) === key(tenantId))
+        return entry.value;
     return undefined;
   }
 
@@ -212,13 +225,17 @@ export class DirectoryState {
   /** A visible user of the tenant. */
   findUser(id: string, tenantId: string, now: number): StoredUser | undefined {
     const entry = this.users.get(key(id));
-    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId) ? entry.value : undefined;
+    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId)
+      ? entry.value
+      : undefined;
   }
 
   /** A visible group of the tenant. */
   findGroup(id: string, tenantId: string, now: number): StoredGroup | undefined {
     const entry = this.groups.get(key(id));
-    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId) ? entry.value : undefined;
+    return entry && entry.visibleAt <= now && key(entry.value.tenantId) === key(tenantId)
+      ? entry.value
+      : undefined;
   }
 
   /** Whether the principal (user or group) is assigned to the app directly. */
@@ -236,7 +253,11 @@ export class DirectoryState {
     for (const [principalId, visibleAt] of this.assignments.get(key(servicePrincipalId)) ?? []) {
       if (visibleAt > now) continue;
       const group = this.groups.get(principalId);
-      if (group && group.visibleAt <= now && group.value.members.some((member) => key(member) === key(userId)))
+      if (
+        group &&
+        group.visibleAt <= now &&
+        group.value.members.some((member) => key(member) === key(userId))
+      )
         return group.value.id;
     }
     return undefined;
@@ -262,7 +283,9 @@ export class DirectoryState {
       this.fixture.applications.find((a) => a.clientSecrets.length > 0) ??
       this.fixture.applications[0];
     return {
-      tenantId: app ? (this.findTenant(app.tenantId ?? this.homeTenantId)?.id ?? this.homeTenantId) : this.homeTenantId,
+      tenantId: app
+        ? (this.findTenant(app.tenantId ?? this.homeTenantId)?.id ?? this.homeTenantId)
+        : this.homeTenantId,
       clientId: app?.appId ?? "",
       clientSecret: app?.clientSecrets[0]?.value ?? "",
     };

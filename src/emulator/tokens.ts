@@ -90,7 +90,11 @@ export class AccessTokenAuthority {
       roles: [...request.roles],
       uti: randomUUID().replace(/-/g, ""),
     };
-    const token = jwt.sign(claims, this.privateKey, { algorithm: "RS256", keyid: this.keyId, header: { alg: "RS256", typ: "JWT" } });
+    const token = jwt.sign(claims, this.privateKey, {
+      algorithm: "RS256",
+      keyid: this.keyId,
+      header: { alg: "RS256", typ: "JWT" },
+    });
     return { token, claims };
   }
 
@@ -149,7 +153,8 @@ function base64UrlThumbprint(algorithm: "sha1" | "sha256", pem: string): string 
 function normalizeThumbprint(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   // Some clients send hex thumbprints instead of base64url; accept both.
-  if (/^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, "hex").toString("base64url");
+  if (/^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$/.test(value))
+    return Buffer.from(value, "hex").toString("base64url");
   return value.replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 }
 
@@ -174,7 +179,10 @@ export interface AssertionContext {
  * its `x5t` or `x5t#S256` thumbprint header), or a federated token whose issuer, subject and audience
  * match one of the app's federated credentials and whose signature verifies with the issuer's key.
  */
-export function verifyClientAssertion(assertion: string, context: AssertionContext): AssertionFailure | undefined {
+export function verifyClientAssertion(
+  assertion: string,
+  context: AssertionContext,
+): AssertionFailure | undefined {
   const decoded = jwt.decode(assertion, { complete: true });
   if (!decoded || typeof decoded.payload === "string")
     return { aadsts: 50027, error: "invalid_request", message: "JWT token is invalid or malformed." };
@@ -184,7 +192,9 @@ export function verifyClientAssertion(assertion: string, context: AssertionConte
   const x5t = normalizeThumbprint(header["x5t#S256"]) ?? normalizeThumbprint(header.x5t);
   if (x5t !== undefined) {
     const algorithm = header["x5t#S256"] !== undefined ? "sha256" : "sha1";
-    const certificate = app.certificates.find((c) => base64UrlThumbprint(algorithm, c.certificatePem) === x5t);
+    const certificate = app.certificates.find(
+      (c) => base64UrlThumbprint(algorithm, c.certificatePem) === x5t,
+    );
     if (!certificate)
       return {
         aadsts: 700027,
@@ -235,10 +245,16 @@ export function verifyClientAssertion(assertion: string, context: AssertionConte
       message: `Request to External OIDC endpoint failed: the issuer '${iss}' has no signing keys registered in the emulator fixture (oidcIssuers).`,
     };
   try {
-    jwt.verify(assertion, issuerKey(trusted), { algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"] });
+    jwt.verify(assertion, issuerKey(trusted), {
+      algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"],
+    });
   } catch (error) {
     if ((error as Error).name === "TokenExpiredError")
-      return { aadsts: 700024, error: "invalid_client", message: "Client assertion is not within its valid time range." };
+      return {
+        aadsts: 700024,
+        error: "invalid_client",
+        message: "Client assertion is not within its valid time range.",
+      };
     return {
       aadsts: 5002738,
       error: "invalid_client",
@@ -250,7 +266,11 @@ export function verifyClientAssertion(assertion: string, context: AssertionConte
 
 function certificateAssertionFailure(error: Error): AssertionFailure {
   if (error.name === "TokenExpiredError" || error.name === "NotBeforeError")
-    return { aadsts: 700024, error: "invalid_client", message: "Client assertion is not within its valid time range." };
+    return {
+      aadsts: 700024,
+      error: "invalid_client",
+      message: "Client assertion is not within its valid time range.",
+    };
   if (error.message.startsWith("jwt audience invalid"))
     return {
       aadsts: 700212,
@@ -261,7 +281,12 @@ function certificateAssertionFailure(error: Error): AssertionFailure {
     return {
       aadsts: 700023,
       error: "invalid_client",
-      message: "Client assertion audience claim does not match Realm issuer: the iss and sub claims must be the client id.",
+      message:
+        "Client assertion audience claim does not match Realm issuer: the iss and sub claims must be the client id.",
     };
-  return { aadsts: 700027, error: "invalid_client", message: "Client assertion failed signature validation." };
+  return {
+    aadsts: 700027,
+    error: "invalid_client",
+    message: "Client assertion failed signature validation.",
+  };
 }
