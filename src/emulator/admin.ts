@@ -1,0 +1,227 @@
+/**
+ * The admin HTTP API under `/_emulator/` (JSON, no auth, loopback callers only): request log,
+ * settings, faults, runtime objects, the target systems' content, test tokens, and reset.
+ */
+import { z } from "zod";
+import type { EmulatorCore, EmulatorSettings } from "./core";
+import { faultSpecSchema } from "./faults";
+import { FixtureError, parseRuntimeObjects } from "./fixture";
+import { formatRateLimit, parseRateLimit } from "./rateLimit";
+import type { RateLimit } from "./rateLimit";
+import type { FixtureSummary } from "./state";
+import { readBody, sendGraphError, sendJson } from "./wire";
+import type { RequestContext } from "./wire";
+
+/** The URL prefix of the admin API. */
+export const ADMIN_PREFIX = "/_emulator/";
+
+/** What `GET /_emulator/info` returns: how to reach and authenticate to this emulator. */
+export interface EmulatorInfo {
+  /** Graph base URL without version. */
+  readonly graphUrl: string;
+  /** Entra login host. */
+  readonly authorityHost: string;
+  /** PEM file of the CA. */
+  readonly caCertPath: string;
+  /** Default tenant. */
+  readonly tenantId: string;
+  /** Default caller app's client id. */
+  readonly clientId: string;
+  /** Default caller app's client secret. */
+  readonly clientSecret: string;
+  /** The fixture's headline ids. */
+  readonly fixture: FixtureSummary;
+}
+
+const settingsPatchSchema = z.strictObject({
+  rateLimit: z.string().optional(),
+  replicationLagMs: z.number().int().min(0).optional(),
+  shape: z.enum(["live", "docs"]).optional(),
+});
+
+const tokenRequestSchema = z.strictObject({
+  clientId: z.string().optional(),
+  tenantId: z.string().optional(),
+  audience: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+  expiresInSeconds: z.number().int().optional(),
+});
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+/** The current settings. */
+export function currentSettings(core: EmulatorCore): EmulatorSettings {
+  return {
+    rateLimit: formatRateLimit(core.rateLimiter.current),
+    replicationLagMs: core.replicationLagMs,
+    shape: core.shape,
+  };
+}
+
+/** Puts the emulator back to its start: fixture state, start settings, no log, no faults. */
+export function resetEmulator(core: EmulatorCore): void {
+  core.state.reset();
+  core.log.clear();
+  core.faults.clear();
+  core.rateLimiter.set(core.initial.rateLimit);
+  core.replicationLagMs = core.initial.replicationLagMs;
+  core.shape = core.initial.shape;
+}
+
+function badRequest(ctx: RequestContext, message: string): void {
+  sendGraphError(ctx, 400, "BadRequest", message);
+}
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`).join("; ");
+}
+
+async function readJson(ctx: RequestContext): Promise<{ json: unknown } | undefined> {
+  const read = await readBody(ctx);
+  if (read.outcome === "aborted") return undefined;
+  if (read.outcome === "tooLarge") {
+    sendGraphError(
+      ctx,
+      413,
+      "RequestEntityTooLarge",
+      "The request body is larger than the 1 MB the emulator accepts.",
+    );
+    return undefined;
+  }
+  if (read.body.length === 0) return { json: {} };
+  try {
+    return { json: JSON.parse(read.body.toString("utf8")) };
+  } catch {
+    badRequest(ctx, "Unable to read JSON request payload: the body is not valid JSON.");
+    return undefined;
+  }
+}
+
+/** Answers an admin request (the path starts with `/_emulator/`). */
+export async function handleAdmin(
+  ctx: RequestContext,
+  core: EmulatorCore,
+  info: () => EmulatorInfo,
+): Promise<void> {
+  ctx.kind = "admin";
+  if (!LOOPBACK.has(ctx.req.socket.remoteAddress ?? "")) {
+    sendGraphError(
+      ctx,
+      403,
+      "Authorization_RequestDenied",
+      "The emulator's admin API only answers loopback callers.",
+    );
+    return;
+  }
+  const route = ctx.path.slice(ADMIN_PREFIX.length).replace(/\/$/, "");
+  const endpoint = `${ctx.method} ${route.startsWith("target/") ? "target/" : route}`;
+  switch (endpoint) {
+    case "GET requests":
+      return sendJson(ctx, 200, { requests: core.log.list() });
+    case "DELETE requests":
+      core.log.clear();
+      return sendJson(ctx, 200, { requests: [] });
+    case "GET settings":
+      return sendJson(ctx, 200, currentSettings(core));
+    case "PATCH settings":
+      return patchSettings(ctx, core);
+    case "GET faults":
+      return sendJson(ctx, 200, { faults: core.faults.list() });
+    case "POST faults":
+      return addFault(ctx, core);
+    case "DELETE faults":
+      core.faults.clear();
+      return sendJson(ctx, 200, { faults: [] });
+    case "POST objects":
+      return addObjects(ctx, core);
+    case "GET target/": {
+      const spId = decodeURIComponent(route.slice("target/".length));
+      const objects = [...core.state.targetOf(spId).values()].map((object) => ({
+        objectId: object.objectId,
+        objectTypeName: object.objectTypeName,
+        displayName: object.displayName,
+        ...(object.members ? { members: [...object.members] } : {}),
+        exportCount: object.exportCount,
+        lastAction: object.lastAction,
+        targetId: object.targetId,
+      }));
+      return sendJson(ctx, 200, { objects });
+    }
+    case "POST reset":
+      resetEmulator(core);
+      return sendJson(ctx, 200, currentSettings(core));
+    case "POST tokens":
+      return mintToken(ctx, core);
+    case "GET info":
+      return sendJson(ctx, 200, info());
+    default:
+      sendGraphError(ctx, 404, "NotFound", `The admin API has no ${ctx.method} ${ctx.path}.`);
+  }
+}
+
+async function patchSettings(ctx: RequestContext, core: EmulatorCore): Promise<void> {
+  const body = await readJson(ctx);
+  if (!body) return;
+  const parsed = settingsPatchSchema.safeParse(body.json);
+  if (!parsed.success) return badRequest(ctx, zodMessage(parsed.error));
+  let rateLimit: RateLimit | undefined;
+  if (parsed.data.rateLimit !== undefined) {
+    try {
+      rateLimit = parseRateLimit(parsed.data.rateLimit);
+    } catch (error) {
+      return badRequest(ctx, (error as Error).message);
+    }
+  }
+  if (rateLimit !== undefined) core.rateLimiter.set(rateLimit);
+  if (parsed.data.replicationLagMs !== undefined) core.replicationLagMs = parsed.data.replicationLagMs;
+  if (parsed.data.shape !== undefined) core.shape = parsed.data.shape;
+  sendJson(ctx, 200, currentSettings(core));
+}
+
+async function addFault(ctx: RequestContext, core: EmulatorCore): Promise<void> {
+  const body = await readJson(ctx);
+  if (!body) return;
+  const parsed = faultSpecSchema.safeParse(body.json);
+  if (!parsed.success) return badRequest(ctx, zodMessage(parsed.error));
+  try {
+    sendJson(ctx, 201, core.faults.add(parsed.data));
+  } catch (error) {
+    badRequest(ctx, (error as Error).message);
+  }
+}
+
+async function addObjects(ctx: RequestContext, core: EmulatorCore): Promise<void> {
+  const body = await readJson(ctx);
+  if (!body) return;
+  try {
+    const objects = parseRuntimeObjects(body.json);
+    const visibleAt = Date.now() + core.replicationLagMs;
+    sendJson(ctx, 201, {
+      ...core.state.addObjects(objects, visibleAt),
+      visibleAt: new Date(visibleAt).toISOString(),
+    });
+  } catch (error) {
+    if (error instanceof FixtureError || error instanceof RangeError) return badRequest(ctx, error.message);
+    throw error;
+  }
+}
+
+async function mintToken(ctx: RequestContext, core: EmulatorCore): Promise<void> {
+  const body = await readJson(ctx);
+  if (!body) return;
+  const parsed = tokenRequestSchema.safeParse(body.json);
+  if (!parsed.success) return badRequest(ctx, zodMessage(parsed.error));
+  const defaults = core.state.defaultCredentials();
+  const tenantId = parsed.data.tenantId ?? defaults.tenantId;
+  const clientId = parsed.data.clientId ?? defaults.clientId;
+  const app = core.state.findApplication(clientId, tenantId, Number.MAX_SAFE_INTEGER);
+  const issued = core.tokens.issue({
+    tenantId,
+    appId: clientId,
+    servicePrincipalId: core.state.servicePrincipalOfApp(clientId, tenantId)?.id ?? clientId,
+    roles: parsed.data.roles ?? app?.permissions ?? [],
+    audience: parsed.data.audience,
+    lifetimeSeconds: parsed.data.expiresInSeconds,
+  });
+  sendJson(ctx, 200, { access_token: issued.token, claims: issued.claims });
+}
