@@ -1,0 +1,210 @@
+/**
+ * End to end through the Automation API with an inline program: the real Pulumi CLI and engine, a
+ * local file backend, the real dynamic-provider plugin process, the real @azure/identity token flow
+ * and HTTPS to the project's emulator. Graph calls are counted from the emulator's request log.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type * as automation from "@pulumi/pulumi/automation";
+import type { RunningEmulator } from "../../src/emulator";
+import { createSandbox, describeWithPulumi, graphCalls, startTestEmulator, type PulumiSandbox } from "./harness";
+import { collectOutput, inlineStack, loadPackage, ourResources } from "./workspace";
+
+jest.setTimeout(5 * 60_000);
+
+/** What the inline program declares; tests change it between operations. */
+interface ProgramSpec {
+  ruleId?: string;
+  triggers?: Record<string, string>;
+  failOnProvisioningError?: boolean;
+  count?: number;
+}
+
+describeWithPulumi("an Automation API inline program", () => {
+  let emulator: RunningEmulator;
+  let sandbox: PulumiSandbox;
+  let stack: automation.Stack;
+  let spec: ProgramSpec = {};
+
+  const program = async () => {
+    const { SynchronizationJobProvisionOnDemand } = loadPackage();
+    const f = emulator.fixture;
+    const subjects = [
+      { objectId: f.groupId, objectTypeName: "Group" as const, links: { members: f.userIds.map((objectId) => ({ objectId, objectTypeName: "User" as const })) } },
+    ];
+    const resources = Array.from({ length: spec.count ?? 1 }, (_, i) => {
+      const subject = i === 0 ? subjects[0] : { objectId: f.userIds[i % f.userIds.length], objectTypeName: "User" as const };
+      return new SynchronizationJobProvisionOnDemand(i === 0 ? "group" : `user-${i}`, {
+        servicePrincipalId: `/servicePrincipals/${f.servicePrincipalId}`,
+        synchronizationJobId: f.jobId,
+        parameters: [{ ...(spec.ruleId ? { ruleId: spec.ruleId } : {}), subjects: [subject] }],
+        triggers: spec.triggers,
+        ...(spec.failOnProvisioningError === undefined ? {} : { failOnProvisioningError: spec.failOnProvisioningError }),
+      });
+    });
+    return { result: resources[0].result, ruleId: resources[0].parameters.apply((p) => p[0].ruleId), requestId: resources[0].requestId };
+  };
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    sandbox = createSandbox(emulator);
+    stack = await inlineStack(sandbox, emulator, "inline", program);
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+    sandbox?.cleanup();
+  });
+
+  beforeEach(async () => {
+    await emulator.admin.clearRequests();
+  });
+
+  it("preview makes no Graph call and plans one create", async () => {
+    const preview = await stack.preview();
+    expect(preview.changeSummary.create).toBe(1);
+    expect((await graphCalls(emulator)).all).toBe(0);
+  });
+
+  it("up provisions the group and its members with one POST and shows the outcome", async () => {
+    const up = await stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    expect(up.outputs.result.value).toBe("Success");
+    expect(up.outputs.ruleId.value).toBe(emulator.fixture.ruleId);
+    expect(up.outputs.requestId.value).toMatch(/^[0-9a-f-]{36}$/);
+    const calls = await graphCalls(emulator);
+    expect(calls).toMatchObject({ post: 1, schema: 1, token: 1 });
+    const target = await emulator.admin.target(emulator.fixture.servicePrincipalId);
+    const ids = target.objects.map((o) => o.objectId);
+    expect(ids).toEqual(expect.arrayContaining([emulator.fixture.groupId, ...emulator.fixture.userIds]));
+  });
+
+  it("an unchanged up makes no Graph call and changes nothing", async () => {
+    const up = await stack.up();
+    expect(up.summary.resourceChanges).toEqual({ same: 2 });
+    expect((await graphCalls(emulator)).all).toBe(0);
+  });
+
+  it("a triggers change replaces the resource with exactly one POST", async () => {
+    spec = { triggers: { round: "2" } };
+    const up = await stack.up();
+    expect(up.summary.resourceChanges?.replace).toBe(1);
+    expect((await graphCalls(emulator)).post).toBe(1);
+  });
+
+  it("a failOnProvisioningError change updates in place without a POST and keeps the outputs", async () => {
+    const before = ourResources(await stack.exportStack())[0].outputs;
+    spec = { ...spec, failOnProvisioningError: false };
+    const up = await stack.up();
+    expect(up.summary.resourceChanges?.update).toBe(1);
+    expect((await graphCalls(emulator)).all).toBe(0);
+    const after = ourResources(await stack.exportStack())[0].outputs;
+    expect(after.failOnProvisioningError).toBe(false);
+    for (const key of ["result", "requestId", "steps", "parameters", "servicePrincipalId", "synchronizationJobId"]) {
+      expect(after[key]).toEqual(before[key]);
+    }
+  });
+
+  it("refresh makes no Graph call and finds no drift", async () => {
+    const refresh = await stack.refresh();
+    expect(refresh.summary.result).toBe("succeeded");
+    expect(refresh.summary.resourceChanges?.update ?? 0).toBe(0);
+    expect((await graphCalls(emulator)).all).toBe(0);
+  });
+
+  it("a wrong ruleId fails up with the Graph code and request-id, leaves no state, and a fix succeeds", async () => {
+    spec = { ...spec, ruleId: "not-a-rule-of-this-job", triggers: { round: "3" } };
+    const failure = await stack.up().then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure).toBeDefined();
+    expect(failure!.message).toMatch(/RequestParameterInvalid/);
+    expect(failure!.message).toMatch(/request-id [0-9a-f-]{36}/);
+    expect(failure!.message).toMatch(/HTTP 400/);
+    // The replacement was never created; the old resource (round 2) is what state holds.
+    const resources = ourResources(await stack.exportStack());
+    expect(resources).toHaveLength(1);
+    expect((resources[0].inputs.triggers as Record<string, string>).round).toBe("2");
+
+    spec = { ...spec, ruleId: emulator.fixture.ruleId };
+    const fixed = await stack.up();
+    expect(fixed.summary.result).toBe("succeeded");
+    expect(fixed.outputs.ruleId.value).toBe(emulator.fixture.ruleId);
+  });
+
+  it("retries injected 429 and 503 answers, says so in the engine's diagnostics, and succeeds", async () => {
+    await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", status: 429, retryAfterSeconds: 1, count: 1 });
+    await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", status: 503, count: 1 });
+    spec = { ...spec, triggers: { round: "4" } };
+    const { result: up, output } = await collectOutput((onOutput) => stack.up({ onOutput }));
+    expect(up.summary.result).toBe("succeeded");
+    expect(output).toMatch(/attempt 1 failed: HTTP 429 TooManyRequests \(Retry-After 1s\)/);
+    expect(output).toMatch(/attempt 2 failed: HTTP 503/);
+    expect((await graphCalls(emulator)).post).toBe(3);
+  });
+
+  it("12 resources in one up under Graph's rate limit all succeed without a single 429", async () => {
+    spec = { ...spec, count: 12, triggers: { round: "5" } };
+    const up = await stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    const requests = await emulator.admin.requests();
+    const posts = requests.filter((r) => r.kind === "provisionOnDemand");
+    expect(posts).toHaveLength(12);
+    expect(posts.filter((r) => r.status === 429)).toHaveLength(0);
+    expect(posts.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it("never writes the client secret or a token into state or engine output, and keeps __provider under 2 KB", async () => {
+    spec = { ...spec, triggers: { round: "6" } };
+    const { output } = await collectOutput((onOutput) => stack.up({ onOutput }));
+    const state = JSON.stringify(await stack.exportStack());
+    for (const text of [state, output]) {
+      expect(text).not.toContain(emulator.clientSecret);
+      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+    }
+    for (const resource of ourResources(await stack.exportStack())) {
+      expect(String(resource.outputs.__provider).length).toBeLessThanOrEqual(2048);
+    }
+  });
+
+  it("destroy makes no Graph call and empties the stack", async () => {
+    const destroy = await stack.destroy();
+    expect(destroy.summary.result).toBe("succeeded");
+    expect((await graphCalls(emulator)).all).toBe(0);
+    const deployment = await stack.exportStack();
+    expect(deployment.deployment.resources ?? []).toHaveLength(0);
+  });
+
+  it("an input unknown until another resource is created does not break preview", async () => {
+    // A tiny dynamic resource whose output (not an input) feeds servicePrincipalId: unknown at preview.
+    const echoProvider: pulumi.dynamic.ResourceProvider = {
+      async create(inputs) {
+        return { id: "echo", outs: { value: inputs.value, echoed: inputs.value } };
+      },
+    };
+    class Echo extends pulumi.dynamic.Resource {
+      declare readonly echoed: pulumi.Output<string>;
+      constructor(name: string, value: string) {
+        super(echoProvider, name, { value, echoed: undefined });
+      }
+    }
+    const unknownProgram = async () => {
+      const { SynchronizationJobProvisionOnDemand } = loadPackage();
+      const sp = new Echo("service-principal", emulator.fixture.servicePrincipalId);
+      const job = new Echo("job", emulator.fixture.jobId);
+      new SynchronizationJobProvisionOnDemand("later", {
+        servicePrincipalId: sp.echoed,
+        synchronizationJobId: job.echoed,
+        parameters: [{ subjects: [{ objectId: emulator.fixture.groupId, objectTypeName: "Group" }] }],
+      });
+    };
+    const other = await inlineStack(sandbox, emulator, "unknowns", unknownProgram);
+    const preview = await other.preview();
+    expect(preview.changeSummary.create).toBe(3);
+    expect((await graphCalls(emulator)).all).toBe(0);
+    const up = await other.up();
+    expect(up.summary.result).toBe("succeeded");
+    expect((await graphCalls(emulator)).post).toBe(1);
+    await other.destroy();
+  });
+});

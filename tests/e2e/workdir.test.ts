@@ -1,0 +1,131 @@
+/**
+ * End to end as users work: `pulumi` commands in a work-directory TypeScript program
+ * (examples/basic), a local file backend, and the project's emulator. Also: recovery after the CLI is
+ * SIGKILLed mid-create, and an upgrade from state written by an earlier build of the provider.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { RunningEmulator } from "../../src/emulator";
+import { copyBasicExample, pulumiCli, pulumiOk, spawnPulumi } from "./cli";
+import { createSandbox, describeWithPulumi, graphCalls, repoRoot, startTestEmulator, type PulumiSandbox } from "./harness";
+
+jest.setTimeout(6 * 60_000);
+
+const ourType = "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand";
+
+interface ExportedResource {
+  urn: string;
+  type: string;
+  outputs?: Record<string, unknown>;
+}
+
+describeWithPulumi("a work-directory TypeScript program (examples/basic)", () => {
+  let emulator: RunningEmulator;
+  let sandbox: PulumiSandbox;
+  let dir: string;
+
+  async function exportedResources(cwd = dir): Promise<ExportedResource[]> {
+    const run = await pulumiOk(sandbox, cwd, ["stack", "export"]);
+    return (JSON.parse(run.stdout).deployment.resources ?? []) as ExportedResource[];
+  }
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    sandbox = createSandbox(emulator);
+    dir = copyBasicExample(sandbox, "basic");
+    await pulumiOk(sandbox, dir, ["stack", "init", "dev"]);
+    const f = emulator.fixture;
+    const plain: [string, string][] = [
+      ["azuread:tenantId", emulator.tenantId],
+      ["azuread:clientId", emulator.clientId],
+      ["provisionOnDemand:graphUrl", emulator.graphUrl],
+      ["provisionOnDemand:authorityHost", emulator.authorityHost],
+      ["servicePrincipalId", f.servicePrincipalId],
+      ["synchronizationJobId", f.jobId],
+      ["groupId", f.groupId],
+    ];
+    for (const [key, value] of plain) await pulumiOk(sandbox, dir, ["config", "set", key, value]);
+    await pulumiOk(sandbox, dir, ["config", "set", "--secret", "azuread:clientSecret", emulator.clientSecret]);
+    await pulumiOk(sandbox, dir, ["config", "set", "--path", "memberIds", JSON.stringify(f.userIds)]);
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+    sandbox?.cleanup();
+  });
+
+  beforeEach(async () => {
+    await emulator.admin.clearRequests();
+  });
+
+  it("pulumi preview makes no Graph call", async () => {
+    const run = await pulumiOk(sandbox, dir, ["preview", "--diff"]);
+    expect(run.stdout).toMatch(/\+ 2 to create|2 to create/);
+    expect((await graphCalls(emulator)).all).toBe(0);
+  });
+
+  it("pulumi up provisions the group and its members and shows the outcome", async () => {
+    await pulumiOk(sandbox, dir, ["up", "--yes", "--skip-preview"]);
+    const outputs = JSON.parse((await pulumiOk(sandbox, dir, ["stack", "output", "--json"])).stdout);
+    expect(outputs.result).toBe("Success");
+    expect(outputs.ruleId).toBe(emulator.fixture.ruleId);
+    expect(outputs.steps).toEqual(expect.arrayContaining(["Export: Success"]));
+    expect(await graphCalls(emulator)).toMatchObject({ token: 1, schema: 1, post: 1 });
+  });
+
+  it("pulumi refresh and an unchanged pulumi up make no Graph call", async () => {
+    await pulumiOk(sandbox, dir, ["refresh", "--yes", "--skip-preview"]);
+    const up = await pulumiOk(sandbox, dir, ["up", "--yes", "--skip-preview"]);
+    expect(up.stdout).toMatch(/2 unchanged/);
+    expect((await graphCalls(emulator)).all).toBe(0);
+  });
+
+  it("after the CLI is SIGKILLed mid-create, the documented recovery converges with the resource once", async () => {
+    // The next POST hangs, so the create is in flight when the CLI is killed.
+    await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", action: "hang", count: 1 });
+    await pulumiOk(sandbox, dir, ["config", "set", "--path", "memberIds", JSON.stringify(emulator.fixture.userIds.slice(0, 2))]);
+    const child = spawnPulumi(sandbox, dir, ["up", "--yes", "--skip-preview"]);
+    const deadline = Date.now() + 120_000;
+    while ((await emulator.admin.faults()).some((f) => f.remaining > 0)) {
+      if (Date.now() > deadline) throw new Error("the create never reached the emulator");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    process.kill(child.pid!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      process.kill(-child.pid!, "SIGKILL"); // the plugin processes the CLI left behind
+    } catch {
+      // already gone
+    }
+    await emulator.admin.clearFaults();
+
+    // The recovery the README documents.
+    await pulumiCli(sandbox, dir, ["cancel", "--yes"]);
+    await pulumiOk(sandbox, dir, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
+    await pulumiOk(sandbox, dir, ["up", "--yes", "--skip-preview"]);
+    const ours = (await exportedResources()).filter((r) => r.type === ourType);
+    expect(ours).toHaveLength(1);
+    expect(ours[0].outputs?.result).toMatch(/Success|Skipped/);
+  });
+
+  it("pulumi destroy makes no Graph call and empties the stack", async () => {
+    await pulumiOk(sandbox, dir, ["destroy", "--yes", "--skip-preview"]);
+    expect((await graphCalls(emulator)).all).toBe(0);
+    expect((await exportedResources()).filter((r) => r.type === ourType)).toHaveLength(0);
+  });
+
+  it("state written by an earlier build of the provider still refreshes and destroys", async () => {
+    const fixture = path.join(repoRoot, "tests/e2e/fixtures/stack-v0.1.0.json");
+    const upgradeDir = copyBasicExample(sandbox, "upgrade");
+    await pulumiOk(sandbox, upgradeDir, ["stack", "init", "old"]);
+    const imported = path.join(sandbox.dir, "import.json");
+    const state = JSON.parse(fs.readFileSync(fixture, "utf8"));
+    fs.writeFileSync(imported, JSON.stringify(state));
+    await pulumiOk(sandbox, upgradeDir, ["stack", "import", "--file", imported, "--force"]);
+    expect((await exportedResources(upgradeDir)).filter((r) => r.type === ourType)).toHaveLength(1);
+    await pulumiOk(sandbox, upgradeDir, ["refresh", "--yes", "--skip-preview"]);
+    await pulumiOk(sandbox, upgradeDir, ["destroy", "--yes", "--skip-preview"]);
+    expect((await exportedResources(upgradeDir)).filter((r) => r.type === ourType)).toHaveLength(0);
+    expect((await graphCalls(emulator)).all).toBe(0);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Automation API helpers for the end-to-end tests: an inline-program workspace whose workDir has a
+ * node_modules like a user's project (our package and @pulumi/pulumi), as DESIGN section 6 requires.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as automation from "@pulumi/pulumi/automation";
+import type { RunningEmulator } from "../../src/emulator";
+import { emulatorStackConfig, repoRoot, type PulumiSandbox } from "./harness";
+
+/** The package under test, as users import it (the built CommonJS). */
+export function loadPackage(): typeof import("../../src") {
+  return require(path.join(repoRoot, "dist/index.js"));
+}
+
+/** A folder with node_modules/@pulumi and node_modules/pulumi-azuread-provision-on-demand, for workDir. */
+export function makeWorkDir(sandbox: PulumiSandbox, name: string): string {
+  const dir = path.join(sandbox.dir, name);
+  fs.mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+  fs.symlinkSync(path.join(repoRoot, "node_modules/@pulumi"), path.join(dir, "node_modules/@pulumi"));
+  fs.symlinkSync(repoRoot, path.join(dir, "node_modules/pulumi-azuread-provision-on-demand"));
+  return dir;
+}
+
+/** Creates an inline-program stack configured for the emulator (client secret as a secret). */
+export async function inlineStack(
+  sandbox: PulumiSandbox,
+  emulator: RunningEmulator,
+  stackName: string,
+  program: automation.PulumiFn,
+  extraConfig: Record<string, { value: string; secret?: boolean }> = {},
+): Promise<automation.Stack> {
+  const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation") as typeof automation;
+  const workDir = makeWorkDir(sandbox, `work-${stackName}`);
+  const pulumiCommand = await PulumiCommand.get({ root: sandbox.pulumiRoot, skipVersionCheck: true });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, projectName: "pod-e2e", program },
+    {
+      workDir,
+      pulumiCommand,
+      envVars: sandbox.env,
+      projectSettings: { name: "pod-e2e", runtime: "nodejs", main: workDir },
+    },
+  );
+  await stack.setAllConfig({ ...emulatorStackConfig(emulator), ...extraConfig });
+  return stack;
+}
+
+/** Runs `fn` with every engine output line collected; returns both. */
+export async function collectOutput<T>(fn: (onOutput: (line: string) => void) => Promise<T>): Promise<{ result: T; output: string }> {
+  let output = "";
+  const result = await fn((line) => {
+    output += line;
+  });
+  return { result, output };
+}
+
+/** The resources of our type in an exported deployment. */
+export function ourResources(deployment: automation.Deployment): { urn: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[] {
+  const resources = (deployment.deployment.resources ?? []) as { urn: string; type: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[];
+  return resources.filter((r) => r.type === "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand");
+}
