@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * `graph-emulator`: runs the Graph + Entra emulator until Ctrl-C (SIGINT) or SIGTERM, prints the
+ * environment variables that point a program at it, and logs one line per request.
+ * With `--json` the first stdout line is one JSON object for scripts, and request lines go to stderr.
+ */
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { formatLogLine, startEmulator } from "./index";
+import type { RunningEmulator } from "./index";
+import { DEFAULT_RATE_LIMIT, formatRateLimit, parseRateLimit } from "./rateLimit";
+
+const USAGE = `Usage: graph-emulator [options]
+
+Runs an offline Microsoft Graph + Entra ID emulator for the provisionOnDemand API over HTTPS.
+
+Options:
+  --port <n>              TCP port (default 0: a free port)
+  --host <address>        listen address (default 127.0.0.1); URLs always use localhost
+  --fixture <file.json>   seed data (default: the built-in Databricks example fixture)
+  --rate-limit <spec>     provisionOnDemand limit per tenant: "5/10s" (default), "2/1s", "10/500ms", "off"
+  --shape <live|docs>     provisionOnDemand answer shape (default live)
+  --replication-lag <d>   objects added at run time answer 404 for this long: "0" (default), "2s", "500ms"
+  --ca-dir <dir>          where the CA lives (default: ${path.join(os.tmpdir(), "graph-emulator-ca")}, reused)
+  --json                  print one JSON line with URLs, credentials and fixture ids first; logs to stderr
+  --quiet                 no per-request log lines
+  -h, --help              show this help
+`;
+
+/** Where the CLI writes. */
+export interface CliOutput {
+  /** Writes one line to standard output. */
+  readonly out: (line: string) => void;
+  /** Writes one line to standard error. */
+  readonly err: (line: string) => void;
+}
+
+const processOutput: CliOutput = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Parses `"2s"`, `"500ms"`, `"1m"` or a number of milliseconds. */
+export function parseDurationMs(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(text);
+  if (!match) throw new RangeError(`Invalid duration "${text}": use e.g. 0, 500ms, 2s or 1m`);
+  const factor = { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? "ms").toLowerCase() as "ms" | "s" | "m"];
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** The values the CLI prints, also the `--json` line. */
+export function connectionDetails(emulator: RunningEmulator): Record<string, unknown> {
+  return {
+    graphUrl: emulator.graphUrl,
+    authorityHost: emulator.authorityHost,
+    caCertPath: emulator.caCertPath,
+    tenantId: emulator.tenantId,
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+    fixture: emulator.fixture,
+    adminUrl: `${emulator.url}/_emulator/`,
+    env: environmentFor(emulator),
+  };
+}
+
+/** The environment variables that point the provider (and @azure/identity) at the emulator. */
+export function environmentFor(emulator: RunningEmulator): Record<string, string> {
+  return {
+    PROVISION_ON_DEMAND_GRAPH_URL: emulator.graphUrl,
+    AZURE_AUTHORITY_HOST: emulator.authorityHost,
+    NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+    ARM_TENANT_ID: emulator.tenantId,
+    ARM_CLIENT_ID: emulator.clientId,
+    ARM_CLIENT_SECRET: emulator.clientSecret,
+  };
+}
+
+/**
+ * Starts the emulator as the command line asks and prints how to use it. Returns the running
+ * emulator, or undefined when only help was printed. Throws on invalid arguments.
+ */
+export async function runCli(
+  argv: string[],
+  output: CliOutput = processOutput,
+): Promise<RunningEmulator | undefined> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      fixture: { type: "string" },
+      "rate-limit": { type: "string" },
+      shape: { type: "string" },
+      "replication-lag": { type: "string" },
+      "ca-dir": { type: "string" },
+      json: { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    output.out(USAGE);
+    return undefined;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`Invalid port "${values.port}"`);
+  if (values.shape !== undefined && values.shape !== "live" && values.shape !== "docs")
+    throw new RangeError(`Invalid shape "${values.shape}": use live or docs`);
+  const logLine = values.json ? output.err : output.out;
+  const emulator = await startEmulator({
+    port,
+    host: values.host,
+    fixture: values.fixture,
+    rateLimit: values["rate-limit"],
+    shape: values.shape as "live" | "docs" | undefined,
+    replicationLagMs:
+      values["replication-lag"] === undefined ? 0 : parseDurationMs(values["replication-lag"]),
+    caDir: values["ca-dir"] ?? path.join(os.tmpdir(), "graph-emulator-ca"),
+    onRequest: values.quiet ? undefined : (entry) => logLine(formatLogLine(entry)),
+  });
+  if (values.json) {
+    output.out(JSON.stringify(connectionDetails(emulator)));
+    return emulator;
+  }
+  const rateLimit = formatRateLimit(parseRateLimit(values["rate-limit"] ?? DEFAULT_RATE_LIMIT));
+  const f = emulator.fixture;
+  const lines = [
+    `Graph + Entra emulator listening on ${emulator.url}`,
+    `  rate limit ${rateLimit}, shape ${values.shape ?? "live"}, replication lag ${values["replication-lag"] ?? "0"}`,
+    "",
+    "Point a program at it with:",
+    ...Object.entries(environmentFor(emulator)).map(([name, value]) => `  export ${name}=${value}`),
+    "",
+    "Fixture:",
+    `  servicePrincipalId  ${f.servicePrincipalId}`,
+    `  jobId               ${f.jobId}`,
+    `  ruleId              ${f.ruleId}`,
+    `  groupId             ${f.groupId}`,
+    `  userIds             ${f.userIds.join(", ")}`,
+    `  unassignedUserId    ${f.unassignedUserId}`,
+    "",
+    `Admin API: ${emulator.url}/_emulator/   Stop with Ctrl-C.`,
+    "",
+  ];
+  for (const line of lines) output.out(line);
+  return emulator;
+}
+
+async function main(): Promise<void> {
+  let emulator: RunningEmulator | undefined;
+  try {
+    emulator = await runCli(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`graph-emulator: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (!emulator) return;
+  const running = emulator;
+  const shutdown = (signal: string) => {
+    process.stderr.write(`graph-emulator: ${signal} received, stopping\n`);
+    running.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        process.stderr.write(`graph-emulator: stop failed: ${error.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (require.main === module) void main();
