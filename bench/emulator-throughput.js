@@ -15,6 +15,7 @@ const fs = require("node:fs");
 const https = require("node:https");
 const os = require("node:os");
 const path = require("node:path");
+const { URLSearchParams } = require("node:url");
 const { parseArgs } = require("node:util");
 
 const root = path.resolve(__dirname, "..");
