@@ -139,7 +139,13 @@ export class TokenRequestError extends Error {
       errorResponse?: { error?: string; errorDescription?: string; correlationId?: string };
     };
     const code = e.errorResponse?.error ?? e.name ?? "CredentialError";
-    const description = (e.errorResponse?.errorDescription ?? e.message ?? String(error)).split("\n")[0];
+    let description = (e.errorResponse?.errorDescription ?? e.message ?? String(error)).split("\n")[0];
+    if (description.includes("endpoints_resolution_error")) {
+      // MSAL says no more than this; name the usual causes so users need not look it up.
+      description +=
+        ": could not read the authority's OpenID configuration. The login host is unreachable, the" +
+        " tenant id is wrong, or the host's TLS certificate is not trusted (for a private CA, set NODE_EXTRA_CA_CERTS)";
+    }
     const status = typeof e.statusCode === "number" && e.statusCode > 0 ? e.statusCode : 0;
     return new TokenRequestError(
       code,

@@ -24,8 +24,8 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
   let sandbox: PulumiSandbox;
   let dir: string;
 
-  async function exportedResources(cwd = dir): Promise<ExportedResource[]> {
-    const run = await pulumiOk(sandbox, cwd, ["stack", "export"]);
+  async function exportedResources(cwd = dir, box = sandbox): Promise<ExportedResource[]> {
+    const run = await pulumiOk(box, cwd, ["stack", "export"]);
     return (JSON.parse(run.stdout).deployment.resources ?? []) as ExportedResource[];
   }
 
@@ -117,15 +117,17 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
   it("state written by an earlier build of the provider still refreshes and destroys", async () => {
     const fixture = path.join(repoRoot, "tests/e2e/fixtures/stack-v0.1.0.json");
     const upgradeDir = copyBasicExample(sandbox, "upgrade");
-    await pulumiOk(sandbox, upgradeDir, ["stack", "init", "old"]);
+    // The fixture's secrets are encrypted with the passphrase it was recorded with (fixtures/README.md).
+    const old = { ...sandbox, env: { ...sandbox.env, PULUMI_CONFIG_PASSPHRASE: "fixture-passphrase" } };
+    await pulumiOk(old, upgradeDir, ["stack", "init", "old"]);
     const imported = path.join(sandbox.dir, "import.json");
     const state = JSON.parse(fs.readFileSync(fixture, "utf8"));
     fs.writeFileSync(imported, JSON.stringify(state));
-    await pulumiOk(sandbox, upgradeDir, ["stack", "import", "--file", imported, "--force"]);
-    expect((await exportedResources(upgradeDir)).filter((r) => r.type === ourType)).toHaveLength(1);
-    await pulumiOk(sandbox, upgradeDir, ["refresh", "--yes", "--skip-preview"]);
-    await pulumiOk(sandbox, upgradeDir, ["destroy", "--yes", "--skip-preview"]);
-    expect((await exportedResources(upgradeDir)).filter((r) => r.type === ourType)).toHaveLength(0);
+    await pulumiOk(old, upgradeDir, ["stack", "import", "--file", imported, "--force"]);
+    expect((await exportedResources(upgradeDir, old)).filter((r) => r.type === ourType)).toHaveLength(1);
+    await pulumiOk(old, upgradeDir, ["refresh", "--yes", "--skip-preview"]);
+    await pulumiOk(old, upgradeDir, ["destroy", "--yes", "--skip-preview"]);
+    expect((await exportedResources(upgradeDir, old)).filter((r) => r.type === ourType)).toHaveLength(0);
     expect((await graphCalls(emulator)).all).toBe(0);
   });
 });

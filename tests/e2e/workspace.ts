@@ -60,3 +60,35 @@ export function ourResources(deployment: automation.Deployment): { urn: string; 
   const resources = (deployment.deployment.resources ?? []) as { urn: string; type: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[];
   return resources.filter((r) => r.type === "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand");
 }
+
+/** The type token of our resource in the engine's events and state. */
+export const OUR_TYPE = "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand";
+
+/** Collects the planned operation of each of our resources from the engine's events ("create", "same", …). */
+export function ourOperations(): { onEvent: (event: automation.EngineEvent) => void; ops: string[] } {
+  const ops: string[] = [];
+  return {
+    ops,
+    onEvent: (event) => {
+      const meta = event.resourcePreEvent?.metadata;
+      if (meta && meta.type === OUR_TYPE) ops.push(meta.op);
+    },
+  };
+}
+
+/** Every file under `dir` (the file backend: the real state on disk) whose text contains `needle`. */
+export function filesContaining(dir: string, needle: string | RegExp): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        const text = fs.readFileSync(full, "utf8");
+        if (typeof needle === "string" ? text.includes(needle) : needle.test(text)) hits.push(full);
+      }
+    }
+  };
+  walk(dir);
+  return hits;
+}
