@@ -69,15 +69,23 @@ const objectId = z
   .trim()
   .min(1, { error: "must not be empty" });
 
-const member = z.strictObject(
-  {
-    objectId: orUnknown(objectId),
-    objectTypeName: orUnknown(
-      z.enum(["User", "user"], { error: 'must be "User" or "user": only users can be linked group members' }),
-    ),
-  },
-  { error: "must be an object { objectId, objectTypeName }" },
-);
+const member = z
+  .strictObject(
+    {
+      objectId: orUnknown(objectId),
+      objectTypeName: orUnknown(
+        z.enum(["User", "user"], {
+          error: 'must be "User" or "user": only users can be linked group members',
+        }),
+      ),
+    },
+    { error: "must be an object { objectId, objectTypeName }" },
+  )
+  .superRefine((m, ctx) => {
+    if (m.objectTypeName === "User" && m.objectId !== UNKNOWN && !GUID.test(m.objectId)) {
+      ctx.addIssue({ code: "custom", path: ["objectId"], message: "must be a GUID for a User" });
+    }
+  });
 
 const subject = z
   .strictObject(
