@@ -46,10 +46,10 @@ export interface RetryDecision {
   readonly delayMs: number;
 }
 
-/** Jittered exponential backoff: min·2^(attempt-1), times a random factor in [0.5, 1.5), capped. */
+/** Jittered exponential backoff: min·2^(attempt-1), times a random factor in [0.5, 1.5), capped at max. */
 export function backoffDelay(attempt: number, minDelayMs: number, maxDelayMs: number): number {
   const base = Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
-  return Math.round(base * (0.5 + Math.random()));
+  return Math.min(maxDelayMs, Math.round(base * (0.5 + Math.random())));
 }
 
 /** Decides whether `error` (from attempt number `attempt`, `elapsedMs` after the first) is retried. */
