@@ -77,6 +77,10 @@ export function parseProvisioningResponse(body: unknown): ProvisioningResult {
     );
   }
   const reports = (Array.isArray(value) ? value : [value]) as Report[];
+  if (reports.length === 0) {
+    // No report means no status to decide from: claiming Success would be a guess.
+    throw new UnreadableResponseError("provisionOnDemand answered 200 without any provisioning report");
+  }
   const summary = parseJson(pair.key) as
     { result?: string; details?: { errorCode?: string; errorMessage?: string } } | undefined;
   const summaryStatus = typeof summary === "object" && summary ? toStatus(summary.result) : undefined;

@@ -147,7 +147,7 @@ const parameter = z.strictObject(
 );
 
 const inputs = z
-  .object({
+  .strictObject({
     servicePrincipalId: orUnknown(guidOrSpPath),
     synchronizationJobId: orUnknown(jobIdOrPath),
     parameters: orUnknown(

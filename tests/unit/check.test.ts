@@ -40,6 +40,7 @@ const MALFORMED: [string, Record<string, unknown>, string, RegExp][] = [
   ["servicePrincipalId empty", { servicePrincipalId: "" }, "servicePrincipalId", /GUID.*\/servicePrincipals\/\{guid\}/],
   ["servicePrincipalId path with a non-GUID", { servicePrincipalId: "/servicePrincipals/my-app" }, "servicePrincipalId", /GUID.*\/servicePrincipals\/\{guid\}/],
   ["servicePrincipalId path of another collection", { servicePrincipalId: `/applications/${SP_ID}` }, "servicePrincipalId", /GUID.*\/servicePrincipals\/\{guid\}/],
+  ["a misspelt top-level property (trigger)", { trigger: { a: "b" } }, "trigger", /is not a known property/],
   // synchronizationJobId
   ["synchronizationJobId missing", { synchronizationJobId: undefined }, "synchronizationJobId", /is required: a job id or \/servicePrincipals\/\{guid\}\/synchronization\/jobs\/\{jobId\}/],
   ["synchronizationJobId only a template name", { synchronizationJobId: "dataBricks" }, "synchronizationJobId", /job id like dataBricks\.<hex>\.<guid>/],

@@ -175,9 +175,9 @@ describe("malformed settings are rejected naming the key, never repeating a secr
     ["rateLimit without a window", { "provisionOnDemand:rateLimit": "5" }, {}, /provisionOnDemand:rateLimit.*COUNT\/WINDOW/],
     ["rateLimit with an unknown unit", { "provisionOnDemand:rateLimit": "5/10h" }, {}, /provisionOnDemand:rateLimit/],
     ["rateLimit of zero requests", {}, { PROVISION_ON_DEMAND_RATE_LIMIT: "0/10s" }, /provisionOnDemand:rateLimit/],
-    ["useOidc \"maybe\"", { "azuread:useOidc": "maybe" }, {}, /azuread:useOidc must be true or false/],
-    ["useMsi from ARM_USE_MSI \"enabled\"", {}, { ARM_USE_MSI: "enabled" }, /azuread:useMsi must be true or false/],
-    ["useCli \"2\"", { "azuread:useCli": "2" }, {}, /azuread:useCli must be true or false/],
+    ["useOidc \"maybe\"", { "azuread:useOidc": "maybe" }, {}, /azuread:useOidc \(or ARM_USE_OIDC\) must be true or false/],
+    ["useMsi from ARM_USE_MSI \"enabled\"", {}, { ARM_USE_MSI: "enabled" }, /azuread:useMsi \(or ARM_USE_MSI\) must be true or false/],
+    ["useCli \"2\"", { "azuread:useCli": "2" }, {}, /azuread:useCli \(or ARM_USE_CLI\) must be true or false/],
     ["a negative replication window", { "provisionOnDemand:replicationWindowSeconds": "-1" }, {}, /provisionOnDemand:replicationWindowSeconds/],
   ])("%s", (_what, values, env, expected) => {
     const message = failure(values, env);
