@@ -17,7 +17,10 @@ const example = path.join(root, "examples/basic");
 const keep = process.argv.includes("--keep");
 const cacheRoot =
   process.env.PULUMI_AZUREAD_POD_CACHE ||
-  path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-azuread-provision-on-demand");
+  path.join(
+    process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"),
+    "pulumi-azuread-provision-on-demand",
+  );
 const caDir = path.join(cacheRoot, "demo-ca");
 const started = Date.now();
 
@@ -50,7 +53,12 @@ async function must(command, args, options) {
 
 /** Runs a command and returns its standard output (stderr shown). */
 function capture(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], ...options });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    ...options,
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${result.status}`);
   return result.stdout;
 }
@@ -96,7 +104,11 @@ async function prepare() {
     await must("npm", ["ci", "--no-audit", "--no-fund"]);
   }
   step("Building the package (tsc)");
-  await must(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", "tsconfig.build.json"]);
+  await must(process.execPath, [
+    require.resolve("typescript/bin/tsc", { paths: [root] }),
+    "-p",
+    "tsconfig.build.json",
+  ]);
   if (!fs.existsSync(path.join(example, "node_modules/pulumi-azuread-provision-on-demand"))) {
     step("Installing examples/basic's dependencies (npm install)");
     await must("npm", ["install", "--no-audit", "--no-fund"], { cwd: example });
@@ -156,7 +168,7 @@ async function main() {
   await pulumi(["config", "set", "--secret", "azuread:clientSecret", emulator.clientSecret]);
   await pulumi(["config", "set", "--path", "memberIds", JSON.stringify(f.userIds)]);
 
-  step("pulumi up: provisioning the group \"example\" and its members now");
+  step('pulumi up: provisioning the group "example" and its members now');
   await pulumi(["up", "--yes", "--skip-preview"]);
 
   step("Stack outputs");
@@ -165,11 +177,15 @@ async function main() {
   step("What the emulated target system (the Databricks SCIM app) now holds");
   const target = await emulator.admin.target(f.servicePrincipalId);
   for (const o of target.objects) {
-    process.stdout.write(`    ${o.objectTypeName.padEnd(6)} ${o.displayName ?? ""} (${o.objectId}) exported ${o.exportCount}x, last ${o.lastAction}\n`);
+    process.stdout.write(
+      `    ${o.objectTypeName.padEnd(6)} ${o.displayName ?? ""} (${o.objectId}) exported ${o.exportCount}x, last ${o.lastAction}\n`,
+    );
   }
 
   if (keep) {
-    const exports = Object.entries(pulumiEnv).map(([k, v]) => `export ${k}='${v}'`).join("\n");
+    const exports = Object.entries(pulumiEnv)
+      .map(([k, v]) => `export ${k}='${v}'`)
+      .join("\n");
     process.stdout.write(
       `\nThe stack "demo" and the emulator are still running. In another terminal:\n\n${exports}\ncd ${example}\n` +
         `pulumi stack output\npulumi up        # change memberIds or a trigger first to provision again\npulumi destroy --yes && pulumi stack rm demo --yes\n\n` +

@@ -7,7 +7,6 @@
 // Extra arguments go to jest, e.g. `npm test -- tests/unit` or `npm test -- --selectProjects unit`.
 "use strict";
 const { spawnSync } = require("node:child_process");
-const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
@@ -20,10 +19,17 @@ function run(command, args, env = process.env) {
 }
 
 async function main() {
-  if (run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [root] }), "-p", "tsconfig.build.json"]) !== 0) {
+  if (
+    run(process.execPath, [
+      require.resolve("typescript/bin/tsc", { paths: [root] }),
+      "-p",
+      "tsconfig.build.json",
+    ]) !== 0
+  ) {
     process.exit(1);
   }
-  const caDir = process.env.PROVISION_ON_DEMAND_TEST_CA_DIR || path.join(os.tmpdir(), "pulumi-azuread-pod-test-ca");
+  const caDir =
+    process.env.PROVISION_ON_DEMAND_TEST_CA_DIR || path.join(os.tmpdir(), "pulumi-azuread-pod-test-ca");
   const { ensureCertificateAuthority } = require(path.join(root, "dist/emulator/certificates.js"));
   const { caCertPath } = await ensureCertificateAuthority(caDir);
   const env = {

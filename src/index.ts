@@ -1,6 +1,14 @@
 /** pulumi-azuread-provision-on-demand: provision users and groups on demand through Entra ID. */
-export { SynchronizationJobProvisionOnDemand, provisionOnDemandProvider, parseTimeoutSeconds } from "./provisionOnDemand";
-export type { SynchronizationJobProvisionOnDemandArgs, ProvisionParameterArgs, SubjectArgs } from "./provisionOnDemand";
+export {
+  SynchronizationJobProvisionOnDemand,
+  provisionOnDemandProvider,
+  parseTimeoutSeconds,
+} from "./provisionOnDemand";
+export type {
+  SynchronizationJobProvisionOnDemandArgs,
+  ProvisionParameterArgs,
+  SubjectArgs,
+} from "./provisionOnDemand";
 export type {
   Subject,
   SubjectObjectTypeName,

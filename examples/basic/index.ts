@@ -17,7 +17,10 @@ const provisioning = new SynchronizationJobProvisionOnDemand("example", {
         {
           objectId: config.require("groupId"),
           objectTypeName: "Group",
-          links: memberIds.length > 0 ? { members: memberIds.map((objectId) => ({ objectId, objectTypeName: "User" as const })) } : undefined,
+          links:
+            memberIds.length > 0
+              ? { members: memberIds.map((objectId) => ({ objectId, objectTypeName: "User" as const })) }
+              : undefined,
         },
       ],
     },

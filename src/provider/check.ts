@@ -96,11 +96,9 @@ const subject = z
         z.strictObject(
           {
             members: orUnknown(
-              z
-                .array(orUnknown(member), { error: "must be a list of subjects" })
-                .max(MAX_GROUP_MEMBERS, {
-                  error: `Graph accepts at most ${MAX_GROUP_MEMBERS} members per group`,
-                }),
+              z.array(orUnknown(member), { error: "must be a list of subjects" }).max(MAX_GROUP_MEMBERS, {
+                error: `Graph accepts at most ${MAX_GROUP_MEMBERS} members per group`,
+              }),
             ),
           },
           { error: "must be an object { members: Subject[] }" },
@@ -130,12 +128,9 @@ const subject = z
 const parameter = z.strictObject(
   {
     ruleId: orUnknown(
-      z
-        .string({ error: "must be a string" })
-        .trim()
-        .min(1, {
-          error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema",
-        }),
+      z.string({ error: "must be a string" }).trim().min(1, {
+        error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema",
+      }),
     ).optional(),
     subjects: orUnknown(
       z

@@ -14,7 +14,12 @@ export interface CliRun {
 }
 
 /** Runs `pulumi ARGS` in `cwd`; resolves with the exit code and output (never rejects on exit code). */
-export function pulumiCli(sandbox: PulumiSandbox, cwd: string, args: string[], timeoutMs = 4 * 60_000): Promise<CliRun> {
+export function pulumiCli(
+  sandbox: PulumiSandbox,
+  cwd: string,
+  args: string[],
+  timeoutMs = 4 * 60_000,
+): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       "pulumi",
@@ -31,13 +36,19 @@ export function pulumiCli(sandbox: PulumiSandbox, cwd: string, args: string[], t
 /** Like `pulumiCli`, but throws with the output when the exit code is not 0. */
 export async function pulumiOk(sandbox: PulumiSandbox, cwd: string, args: string[]): Promise<CliRun> {
   const run = await pulumiCli(sandbox, cwd, args);
-  if (run.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${run.code}\n${run.stdout}\n${run.stderr}`);
+  if (run.code !== 0)
+    throw new Error(`pulumi ${args.join(" ")} exited ${run.code}\n${run.stdout}\n${run.stderr}`);
   return run;
 }
 
 /** Starts `pulumi ARGS` in its own process group, for tests that kill it. */
 export function spawnPulumi(sandbox: PulumiSandbox, cwd: string, args: string[]): ChildProcess {
-  return spawn("pulumi", [...args, "--non-interactive"], { cwd, env: sandbox.env, detached: true, stdio: "ignore" });
+  return spawn("pulumi", [...args, "--non-interactive"], {
+    cwd,
+    env: sandbox.env,
+    detached: true,
+    stdio: "ignore",
+  });
 }
 
 /**
@@ -48,7 +59,10 @@ export function copyBasicExample(sandbox: PulumiSandbox, name: string): string {
   const example = path.join(repoRoot, "examples/basic");
   const modules = path.join(example, "node_modules");
   if (!fs.existsSync(path.join(modules, "pulumi-azuread-provision-on-demand"))) {
-    require("node:child_process").execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: example, stdio: "inherit" });
+    require("node:child_process").execFileSync("npm", ["install", "--no-audit", "--no-fund"], {
+      cwd: example,
+      stdio: "inherit",
+    });
   }
   const dir = path.join(sandbox.dir, name);
   fs.mkdirSync(dir);

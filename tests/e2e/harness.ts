@@ -95,7 +95,12 @@ export function createSandbox(emulator: RunningEmulator): PulumiSandbox {
   // The test process itself runs with --experimental-vm-modules for jest; the CLI's children need not.
   delete env.NODE_OPTIONS;
   for (const key of Object.keys(env)) if (key.startsWith("ARM_") || key.startsWith("AZURE_")) delete env[key];
-  return { dir, env, pulumiRoot: path.dirname(bin), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    env,
+    pulumiRoot: path.dirname(bin),
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Starts an emulator that uses the test CA (which `npm test` made trusted through NODE_EXTRA_CA_CERTS). */
@@ -104,7 +109,9 @@ export async function startTestEmulator(options: StartEmulatorOptions = {}): Pro
 }
 
 /** Counts the emulator's logged requests by kind since the last `clearRequests()`. */
-export async function graphCalls(emulator: RunningEmulator): Promise<{ token: number; schema: number; post: number; all: number }> {
+export async function graphCalls(
+  emulator: RunningEmulator,
+): Promise<{ token: number; schema: number; post: number; all: number }> {
   const requests = await emulator.admin.requests();
   return {
     token: requests.filter((r) => r.kind === "token").length,
@@ -115,7 +122,9 @@ export async function graphCalls(emulator: RunningEmulator): Promise<{ token: nu
 }
 
 /** The stack config that points our provider at the emulator, credentials included. */
-export function emulatorStackConfig(emulator: RunningEmulator): Record<string, { value: string; secret?: boolean }> {
+export function emulatorStackConfig(
+  emulator: RunningEmulator,
+): Record<string, { value: string; secret?: boolean }> {
   return {
     "azuread:tenantId": { value: emulator.tenantId },
     "azuread:clientId": { value: emulator.clientId },

@@ -6,9 +6,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as automation from "@pulumi/pulumi/automation";
 import type { RunningEmulator } from "../../src/emulator";
-import { createSandbox, describeWithPulumi, graphCalls, startTestEmulator, type PulumiSandbox } from "./harness";
+import {
+  createSandbox,
+  describeWithPulumi,
+  graphCalls,
+  startTestEmulator,
+  type PulumiSandbox,
+} from "./harness";
 import * as path from "node:path";
-import { collectOutput, filesContaining, inlineStack, loadPackage, ourOperations, ourResources } from "./workspace";
+import {
+  collectOutput,
+  filesContaining,
+  inlineStack,
+  loadPackage,
+  ourOperations,
+  ourResources,
+} from "./workspace";
 
 jest.setTimeout(5 * 60_000);
 
@@ -30,19 +43,32 @@ describeWithPulumi("an Automation API inline program", () => {
     const { SynchronizationJobProvisionOnDemand } = loadPackage();
     const f = emulator.fixture;
     const subjects = [
-      { objectId: f.groupId, objectTypeName: "Group" as const, links: { members: f.userIds.map((objectId) => ({ objectId, objectTypeName: "User" as const })) } },
+      {
+        objectId: f.groupId,
+        objectTypeName: "Group" as const,
+        links: { members: f.userIds.map((objectId) => ({ objectId, objectTypeName: "User" as const })) },
+      },
     ];
     const resources = Array.from({ length: spec.count ?? 1 }, (_, i) => {
-      const subject = i === 0 ? subjects[0] : { objectId: f.userIds[i % f.userIds.length], objectTypeName: "User" as const };
+      const subject =
+        i === 0
+          ? subjects[0]
+          : { objectId: f.userIds[i % f.userIds.length], objectTypeName: "User" as const };
       return new SynchronizationJobProvisionOnDemand(i === 0 ? "group" : `user-${i}`, {
         servicePrincipalId: `/servicePrincipals/${f.servicePrincipalId}`,
         synchronizationJobId: f.jobId,
         parameters: [{ ...(spec.ruleId ? { ruleId: spec.ruleId } : {}), subjects: [subject] }],
         triggers: spec.triggers,
-        ...(spec.failOnProvisioningError === undefined ? {} : { failOnProvisioningError: spec.failOnProvisioningError }),
+        ...(spec.failOnProvisioningError === undefined
+          ? {}
+          : { failOnProvisioningError: spec.failOnProvisioningError }),
       });
     });
-    return { result: resources[0].result, ruleId: resources[0].parameters.apply((p) => p[0].ruleId), requestId: resources[0].requestId };
+    return {
+      result: resources[0].result,
+      ruleId: resources[0].parameters.apply((p) => p[0].ruleId),
+      requestId: resources[0].requestId,
+    };
   };
 
   beforeAll(async () => {
@@ -101,7 +127,14 @@ describeWithPulumi("an Automation API inline program", () => {
     expect((await graphCalls(emulator)).all).toBe(0);
     const after = ourResources(await stack.exportStack())[0].outputs;
     expect(after.failOnProvisioningError).toBe(false);
-    for (const key of ["result", "requestId", "steps", "parameters", "servicePrincipalId", "synchronizationJobId"]) {
+    for (const key of [
+      "result",
+      "requestId",
+      "steps",
+      "parameters",
+      "servicePrincipalId",
+      "synchronizationJobId",
+    ]) {
       expect(after[key]).toEqual(before[key]);
     }
   });
@@ -135,7 +168,13 @@ describeWithPulumi("an Automation API inline program", () => {
   });
 
   it("retries injected 429 and 503 answers, says so in the engine's diagnostics, and succeeds", async () => {
-    await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", status: 429, retryAfterSeconds: 1, count: 1 });
+    await emulator.admin.addFault({
+      path: "provisionOnDemand$",
+      method: "POST",
+      status: 429,
+      retryAfterSeconds: 1,
+      count: 1,
+    });
     await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", status: 503, count: 1 });
     spec = { ...spec, triggers: { round: "4" } };
     const { result: up, output } = await collectOutput((onOutput) => stack.up({ onOutput }));

@@ -7,7 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../src/emulator";
 import { copyBasicExample, pulumiCli, pulumiOk, spawnPulumi } from "./cli";
-import { createSandbox, describeWithPulumi, graphCalls, repoRoot, startTestEmulator, type PulumiSandbox } from "./harness";
+import {
+  createSandbox,
+  describeWithPulumi,
+  graphCalls,
+  repoRoot,
+  startTestEmulator,
+  type PulumiSandbox,
+} from "./harness";
 
 jest.setTimeout(6 * 60_000);
 
@@ -45,7 +52,13 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
       ["groupId", f.groupId],
     ];
     for (const [key, value] of plain) await pulumiOk(sandbox, dir, ["config", "set", key, value]);
-    await pulumiOk(sandbox, dir, ["config", "set", "--secret", "azuread:clientSecret", emulator.clientSecret]);
+    await pulumiOk(sandbox, dir, [
+      "config",
+      "set",
+      "--secret",
+      "azuread:clientSecret",
+      emulator.clientSecret,
+    ]);
     await pulumiOk(sandbox, dir, ["config", "set", "--path", "memberIds", JSON.stringify(f.userIds)]);
   });
 
@@ -83,7 +96,13 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
   it("after the CLI is SIGKILLed mid-create, the documented recovery converges with the resource once", async () => {
     // The next POST hangs, so the create is in flight when the CLI is killed.
     await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", action: "hang", count: 1 });
-    await pulumiOk(sandbox, dir, ["config", "set", "--path", "memberIds", JSON.stringify(emulator.fixture.userIds.slice(0, 2))]);
+    await pulumiOk(sandbox, dir, [
+      "config",
+      "set",
+      "--path",
+      "memberIds",
+      JSON.stringify(emulator.fixture.userIds.slice(0, 2)),
+    ]);
     const child = spawnPulumi(sandbox, dir, ["up", "--yes", "--skip-preview"]);
     const deadline = Date.now() + 120_000;
     while ((await emulator.admin.faults()).some((f) => f.remaining > 0)) {

@@ -47,7 +47,9 @@ export async function inlineStack(
 }
 
 /** Runs `fn` with every engine output line collected; returns both. */
-export async function collectOutput<T>(fn: (onOutput: (line: string) => void) => Promise<T>): Promise<{ result: T; output: string }> {
+export async function collectOutput<T>(
+  fn: (onOutput: (line: string) => void) => Promise<T>,
+): Promise<{ result: T; output: string }> {
   let output = "";
   const result = await fn((line) => {
     output += line;
@@ -56,9 +58,18 @@ export async function collectOutput<T>(fn: (onOutput: (line: string) => void) =>
 }
 
 /** The resources of our type in an exported deployment. */
-export function ourResources(deployment: automation.Deployment): { urn: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[] {
-  const resources = (deployment.deployment.resources ?? []) as { urn: string; type: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[];
-  return resources.filter((r) => r.type === "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand");
+export function ourResources(
+  deployment: automation.Deployment,
+): { urn: string; outputs: Record<string, unknown>; inputs: Record<string, unknown> }[] {
+  const resources = (deployment.deployment.resources ?? []) as {
+    urn: string;
+    type: string;
+    outputs: Record<string, unknown>;
+    inputs: Record<string, unknown>;
+  }[];
+  return resources.filter(
+    (r) => r.type === "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand",
+  );
 }
 
 /** The type token of our resource in the engine's events and state. */

@@ -250,6 +250,8 @@ describe("an answer that is not a stringKeyStringValuePair of reports is an erro
   });
 
   it("an empty list of reports is an error: there is no status to decide from", () => {
-    expect(() => parseProvisioningResponse({ key: LIVE_KEY, value: "[]" })).toThrow(/without any provisioning report/);
+    expect(() => parseProvisioningResponse({ key: LIVE_KEY, value: "[]" })).toThrow(
+      /without any provisioning report/,
+    );
   });
 });
