@@ -3,7 +3,7 @@
  * can point at it before Node starts) and a short-lived leaf certificate for `localhost`/`127.0.0.1`
  * signed by it. Keys come from node:crypto (fast, native); certificates are built with node-forge.
  */
-import { generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
+import { generateKeyPair, generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,7 +31,31 @@ const CA_VALIDITY_YEARS = 5;
 const LEAF_VALIDITY_DAYS = 30;
 const WAIT_FOR_PEER_MS = 15_000;
 
-function newRsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
+/** An RSA key pair, both halves PEM (SPKI public, PKCS#8 private). */
+export interface RsaKeyPair {
+  /** The public key, PEM. */
+  readonly publicKeyPem: string;
+  /** The private key, PEM. */
+  readonly privateKeyPem: string;
+}
+
+/** Generates a 2048-bit RSA key pair off the main thread (several run in parallel). */
+export function generateRsaKeyPair(): Promise<RsaKeyPair> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair(
+      "rsa",
+      {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: "spki", format: "pem" },
+        privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      },
+      (error, publicKeyPem, privateKeyPem) =>
+        error ? reject(error) : resolve({ publicKeyPem, privateKeyPem }),
+    ),
+  );
+}
+
+function newRsaKeyPair(): RsaKeyPair {
   const pair = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     publicKeyEncoding: { type: "spki", format: "pem" },
@@ -79,9 +103,14 @@ export function createCertificateAuthority(commonName = "Graph emulator local CA
   return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privateKeyPem };
 }
 
-/** Issues a TLS server certificate for `localhost` and `127.0.0.1` (and `::1`), signed by the given CA. */
-export function createServerCertificate(ca: CertificateAndKey): CertificateAndKey {
-  const keys = newRsaKeyPair();
+/**
+ * Issues a TLS server certificate for `localhost` and `127.0.0.1` (and `::1`), signed by the given CA,
+ * for the given key pair (default: a new one).
+ */
+export function createServerCertificate(
+  ca: CertificateAndKey,
+  keys: RsaKeyPair = newRsaKeyPair(),
+): CertificateAndKey {
   const caCert = forge.pki.certificateFromPem(ca.certificatePem);
   const now = Date.now();
   const cert = newCertificate(

@@ -9,9 +9,11 @@ import type { EmulatorInfo } from "./admin";
 import {
   createServerCertificate,
   ensureCertificateAuthority,
+  generateRsaKeyPair,
   newTemporaryCaDir,
   readCertificateAuthority,
 } from "./certificates";
+import type { CertificateAndKey, CertificateAuthorityFiles } from "./certificates";
 import type { EmulatorCore, ResponseShape } from "./core";
 import { defaultFixture } from "./defaultFixture";
 import { CancellableTimers, FaultInjector } from "./faults";
@@ -33,8 +35,9 @@ export {
   createClientCertificate,
   createServerCertificate,
   ensureCertificateAuthority,
+  generateRsaKeyPair,
 } from "./certificates";
-export type { CertificateAndKey, CertificateAuthorityFiles } from "./certificates";
+export type { CertificateAndKey, CertificateAuthorityFiles, RsaKeyPair } from "./certificates";
 export type { EmulatorSettings, ResponseShape } from "./core";
 export { DEFAULT_IDS, databricksScimSchema, defaultFixture } from "./defaultFixture";
 export type { Fault, FaultSpec } from "./faults";
@@ -95,6 +98,28 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/**
+ * Server certificates already issued in this process, per CA certificate: emulators started one after
+ * another (tests) reuse the leaf instead of paying for a key pair and a signature each time.
+ */
+const issuedServerCertificates = new Map<string, Promise<CertificateAndKey & { caCertificatePem: string }>>();
+
+async function serverCertificateFor(
+  files: CertificateAuthorityFiles,
+): Promise<CertificateAndKey & { caCertificatePem: string }> {
+  const ca = await readCertificateAuthority(files);
+  let issued = issuedServerCertificates.get(ca.certificatePem);
+  if (!issued) {
+    issued = generateRsaKeyPair().then((keys) => ({
+      ...createServerCertificate(ca, keys),
+      caCertificatePem: ca.certificatePem,
+    }));
+    issuedServerCertificates.set(ca.certificatePem, issued);
+    issued.catch(() => issuedServerCertificates.delete(ca.certificatePem));
+  }
+  return issued;
+}
+
 function checkShape(shape: string): ResponseShape {
   if (shape !== "live" && shape !== "docs")
     throw new RangeError(`Invalid shape "${shape}": use "live" or "docs"`);
@@ -114,12 +139,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   );
   const temporaryCaDir = options.caDir === undefined ? await newTemporaryCaDir() : undefined;
   const caFiles = await ensureCertificateAuthority(options.caDir ?? (temporaryCaDir as string));
-  const ca = await readCertificateAuthority(caFiles);
-  const leaf = createServerCertificate(ca);
+  const [leaf, signingKeys] = await Promise.all([serverCertificateFor(caFiles), generateRsaKeyPair()]);
   const state = new DirectoryState(fixture);
   const core: EmulatorCore = {
     state,
-    tokens: new AccessTokenAuthority(),
+    tokens: new AccessTokenAuthority(signingKeys),
     rateLimiter: new TenantRateLimiter(rateLimit),
     faults: new FaultInjector(),
     timers: new CancellableTimers(),
@@ -147,7 +171,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     onRequest: options.onRequest,
   });
   core.baseUrl = `https://localhost:${server.port}`;
-  const admin = new EmulatorAdmin(core.baseUrl, ca.certificatePem);
+  const admin = new EmulatorAdmin(core.baseUrl, leaf.caCertificatePem);
   return {
     url: core.baseUrl,
     graphUrl: core.baseUrl,

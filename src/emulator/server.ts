@@ -48,7 +48,7 @@ export function startServer(options: EmulatorServerOptions): Promise<ListeningSe
   const { core } = options;
   const sockets = new Set<Socket>();
   const server = https.createServer(
-    { cert: options.certificatePem, key: options.privateKeyPem },
+    { cert: options.certificatePem, key: options.privateKeyPem, handshakeTimeout: 10_000 },
     (req, res) => void serve(req, res, options),
   );
   server.keepAliveTimeout = 60_000;

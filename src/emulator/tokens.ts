@@ -4,7 +4,14 @@
  * client assertions callers present at the token endpoint (certificate-signed, or federated tokens
  * from a trusted external OIDC issuer).
  */
-import { createHash, createPublicKey, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  X509Certificate,
+} from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { FixtureOidcIssuer } from "./fixture";
@@ -65,10 +72,16 @@ export class AccessTokenAuthority {
   readonly keyId = randomUUID().replace(/-/g, "");
   private readonly verified = new Map<string, AccessTokenClaims>();
 
-  constructor() {
-    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
+  /** @param keys the signing key pair (PEM); default a new one */
+  constructor(keys?: { readonly publicKeyPem: string; readonly privateKeyPem: string }) {
+    if (keys) {
+      this.privateKey = createPrivateKey(keys.privateKeyPem);
+      this.publicKey = createPublicKey(keys.publicKeyPem);
+    } else {
+      const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+      this.privateKey = pair.privateKey;
+      this.publicKey = pair.publicKey;
+    }
   }
 
   /** Signs an access token. */
