@@ -51,11 +51,15 @@ describe("rate limit", () => {
     expect((await provision(emulator, token, [alice()])).status).toBe(200);
   });
 
-  it("rounds Retry-After up to whole seconds for sub-second windows", async () => {
-    await emulator.admin.updateSettings({ rateLimit: "1/300ms" });
+  it("rounds Retry-After up to whole seconds, and never below 1", async () => {
+    await emulator.admin.updateSettings({ rateLimit: "1/2500ms" });
     await provision(emulator, token, [alice()]);
     const refused = await provision(emulator, token, [alice()]);
-    expect([refused.status, refused.headers.get("retry-after")]).toEqual([429, "1"]);
+    expect([refused.status, refused.headers.get("retry-after")]).toEqual([429, "3"]);
+    await emulator.admin.updateSettings({ rateLimit: "1/300ms" });
+    await provision(emulator, token, [alice()]);
+    const soon = await provision(emulator, token, [alice()]);
+    expect([soon.status, soon.headers.get("retry-after")]).toEqual([429, "1"]);
   });
 
   it("counts each tenant separately", async () => {
