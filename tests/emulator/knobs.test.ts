@@ -2,6 +2,8 @@
  * The knobs, set at start or through the admin API while running: rate limit, faults, replication
  * lag, settings, the request log and reset.
  */
+import * as https from "node:https";
+import * as os from "node:os";
 import type { RequestLogEntry, RunningEmulator } from "../../src/emulator";
 import { EmulatorAdminError } from "../../src/emulator";
 import { call, jobPath, provision, startTestEmulator, TEST, tokenFor, user } from "./helpers";
@@ -225,7 +227,16 @@ describe("replication lag", () => {
     const spId = "5eed0000-0000-4000-8000-000000000021";
     const jobId = "dataBricks.11112222333344445555666677778888.8f1a2b3c-0000-4000-8000-000000000001";
     const userId = "5eed0000-0000-4000-8000-000000000101";
+    const appId = "5eed0000-0000-4000-8000-000000000010";
     const added = await emulator.admin.addObjects({
+      applications: [
+        {
+          appId,
+          displayName: "late caller",
+          clientSecrets: [{ value: "late-secret" }],
+          permissions: ["Synchronization.ReadWrite.All"],
+        },
+      ],
       servicePrincipals: [
         { id: spId, appId: "5eed0000-0000-4000-8000-000000000020", displayName: "late", owners: [] },
       ],
@@ -237,8 +248,10 @@ describe("replication lag", () => {
     const path = jobPath(emulator, "", { servicePrincipalId: spId, jobId });
     expect((await call(emulator, "GET", path, { token })).status).toBe(404);
     expect((await call(emulator, "GET", `/beta/servicePrincipals/${spId}`, { token })).status).toBe(404);
+    await expect(tokenFor(emulator, appId, "late-secret")).rejects.toThrow(/AADSTS700016/);
     await sleep(450);
     expect((await call(emulator, "GET", path, { token })).status).toBe(200);
+    await expect(tokenFor(emulator, appId, "late-secret")).resolves.toEqual(expect.any(String));
     const answer = await call(emulator, "POST", `${path}/provisionOnDemand`, {
       token,
       body: { parameters: [{ ruleId: emulator.fixture.ruleId, subjects: [user(userId)] }] },
@@ -360,6 +373,31 @@ describe("admin API", () => {
       fixture: emulator.fixture,
     });
   });
+
+  const externalAddress = Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a?.family === "IPv4" && !a.internal)?.address;
+  (externalAddress ? it : it.skip)(
+    "answers admin calls from loopback only (needs a non-loopback IPv4 address)",
+    async () => {
+      const open = await startTestEmulator({ host: "0.0.0.0" });
+      try {
+        const status = (address: string) =>
+          new Promise<number>((resolve, reject) => {
+            const request = https.request(
+              { host: address, port: open.port, path: "/_emulator/settings", rejectUnauthorized: false },
+              (response) => (response.resume(), resolve(response.statusCode ?? 0)),
+            );
+            request.on("error", reject);
+            request.end();
+          });
+        expect(await status(externalAddress as string)).toBe(403);
+        expect(await status("127.0.0.1")).toBe(200);
+      } finally {
+        await open.stop();
+      }
+    },
+  );
 
   it("answers 404 for an unknown admin route", async () => {
     const answer = await call(emulator, "GET", "/_emulator/nothing");
