@@ -4,7 +4,8 @@
  * token this emulator issued (401 otherwise) and the right application permission (403 otherwise).
  */
 import type { EmulatorCore } from "./core";
-import { checkJobAccepts, parseProvisionBody, provisioningAnswer, runProvisioning } from "./provisioning";
+import { provisioningAnswer, runProvisioning } from "./provisioning";
+import { checkJobAccepts, parseProvisionBody } from "./provisionRequest";
 import type { RequestKind } from "./requestLog";
 import type { StoredJob, StoredServicePrincipal } from "./state";
 import type { AccessTokenClaims, TokenRejection } from "./tokens";

@@ -43,7 +43,8 @@ export { DEFAULT_IDS, databricksScimSchema, defaultFixture } from "./defaultFixt
 export type { Fault, FaultSpec } from "./faults";
 export { FixtureError, loadFixtureFile, parseFixture } from "./fixture";
 export type { EmulatorFixture, EmulatorObjects } from "./fixture";
-export { LIVE_SHAPE_KEY, MAX_GROUP_MEMBERS } from "./provisioning";
+export { LIVE_SHAPE_KEY } from "./provisioning";
+export { MAX_GROUP_MEMBERS } from "./provisionRequest";
 export type { ProvisioningReport } from "./provisioning";
 export { DEFAULT_RATE_LIMIT, parseRateLimit } from "./rateLimit";
 export { formatLogLine } from "./requestLog";

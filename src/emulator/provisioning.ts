@@ -1,96 +1,31 @@
 /**
- * provisionOnDemand semantics: validate the request against the job, push each subject through the
+ * provisionOnDemand semantics: push each subject of an accepted request through the
  * Import → Scoping → Matching → Action → Export steps into the emulated target system, and build the
  * answer in either shape (live: a type-name key and an array of reports; docs: a result key and one
  * report). Pure logic over the directory state; HTTP lives in graph.ts.
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import type { ResponseShape } from "./core";
 import type { SynchronizationRule } from "./fixture";
-import type { DirectoryState, StoredJob, StoredServicePrincipal, TargetObject } from "./state";
+import type { ProvisionJobContext, ProvisionParameters, SubjectInput } from "./provisionRequest";
+import type { TargetObject } from "./state";
 
 /** The `key` of live-shape answers. */
 export const LIVE_SHAPE_KEY = "Microsoft.Identity.Health.CPP.Common.DataContracts.SyncFabric.StatusInfo";
-/** Most members one group subject may list. */
-export const MAX_GROUP_MEMBERS = 5;
-
-/** A request Graph refuses with an HTTP error. */
-export interface ProvisionRequestError {
-  /** The HTTP status. */
-  readonly status: number;
-  /** The Graph error code. */
-  readonly code: string;
-  /** The Graph error message. */
-  readonly message: string;
-}
-
-interface SubjectInput {
-  objectId: string;
-  objectTypeName: string;
-  links?: { members: SubjectInput[] };
-}
-
-const subjectSchema: z.ZodType<SubjectInput> = z.lazy(() =>
-  z.looseObject({
-    objectId: z.string().min(1),
-    objectTypeName: z.string().min(1),
-    links: z.looseObject({ members: z.array(subjectSchema) }).optional(),
-  }),
-);
-
-const bodySchema = z.looseObject({
-  parameters: z.array(z.looseObject({ ruleId: z.string(), subjects: z.array(subjectSchema).min(1) })).min(1),
-});
-
-/** The parameters of a valid request body. */
-export type ProvisionParameters = z.output<typeof bodySchema>["parameters"];
-
-const SUBJECT_TYPES = new Set(["User", "user", "Group", "Worker"]);
-
-function badRequest(message: string): ProvisionRequestError {
-  return { status: 400, code: "BadRequest", message };
-}
-
-/** Checks the body's shape and Graph's limits (one group, at most 5 members); returns the parameters. */
-export function parseProvisionBody(json: unknown): ProvisionParameters | ProvisionRequestError {
-  const parsed = bodySchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length ? issue.path.join(".") : "body";
-    return badRequest(`Invalid provisionOnDemand request: ${where}: ${issue.message}.`);
-  }
-  let groups = 0;
-  for (const parameter of parsed.data.parameters)
-    for (const subject of parameter.subjects) {
-      if (!SUBJECT_TYPES.has(subject.objectTypeName))
-        return badRequest(
-          `Invalid objectTypeName '${subject.objectTypeName}': expected one of User, user, Group or Worker.`,
-        );
-      if (subject.objectTypeName === "Group") groups += 1;
-      const members = subject.links?.members ?? [];
-      if (members.length > 0 && subject.objectTypeName !== "Group")
-        return badRequest(`Only a Group subject may list members (subject ${subject.objectId}).`);
-      if (members.length > MAX_GROUP_MEMBERS)
-        return badRequest(
-          `A group can be provisioned on demand with at most ${MAX_GROUP_MEMBERS} members; ${members.length} were given.`,
-        );
-      for (const member of members)
-        if (member.objectTypeName !== "User" || member.links)
-          return badRequest(`Group members must be User subjects without links (member ${member.objectId}).`);
-    }
-  if (groups > 1)
-    return badRequest(`Only one group can be provisioned on demand per request; ${groups} were given.`);
-  return parsed.data.parameters;
-}
 
 /** One provisioning report, as Graph serialises it. */
 export interface ProvisioningReport {
+  /** What was done in the target: `Create`, `Update`, or `Other` when nothing was exported. */
   action: string;
+  /** A fresh id for this provisioning event. */
   changeId: string;
+  /** When processing of the subject started, ISO 8601. */
   startTime: string;
+  /** When it ended, ISO 8601. */
   endTime: string;
+  /** The subject's user principal name or display name (its id when unknown). */
   reportableIdentifier: string;
+  /** The outcome, with an error code and reason when skipped or failed. */
   statusInfo: {
     status: "Success" | "Skipped" | "Warning" | "Failure";
     errorCode: string | null;
@@ -99,11 +34,17 @@ export interface ProvisioningReport {
     errorCategory: string | null;
     recommendedAction: string | null;
   };
+  /** The subject in the source directory. */
   sourceIdentity: Identity;
+  /** The source directory (the rule's `sourceDirectoryName`). */
   sourceSystem: { id: null; name: string; details: null };
+  /** The object in the target system (its `id` once exported). */
   targetIdentity: Identity;
+  /** The target system (the rule's `targetDirectoryName`). */
   targetSystem: { id: null; name: string; details: null };
+  /** The attributes exported, with their previous values. */
   modifiedProperties: { displayName: string; oldValue: string | null; newValue: string | null }[];
+  /** The steps taken, in order: Import, Scoping, Matching, Action, Export (fewer when stopped early). */
   provisioningSteps: {
     name: string;
     type: "Import" | "Scoping" | "Matching" | "Action" | "Export";
@@ -114,11 +55,17 @@ export interface ProvisioningReport {
   }[];
 }
 
+/** An object on either side of a report. */
 interface Identity {
+  /** Its id, or null when it has none (yet). */
   id: string | null;
+  /** Its type, e.g. `User`. */
   type: string;
+  /** The same type, under the name Graph's provisioning logs use. */
   identityType: string;
+  /** Its display name, when known. */
   displayName: string | null;
+  /** Extra attributes (none). */
   details: Record<string, string>;
 }
 
@@ -126,35 +73,6 @@ type Step = ProvisioningReport["provisioningSteps"][number];
 type Status = ProvisioningReport["statusInfo"]["status"];
 
 const SEVERITY: Record<Status, number> = { Success: 0, Skipped: 1, Warning: 2, Failure: 3 };
-
-/** Everything one provisionOnDemand call works on. */
-export interface ProvisionJobContext {
-  readonly state: DirectoryState;
-  readonly servicePrincipal: StoredServicePrincipal;
-  readonly job: StoredJob;
-  readonly now: number;
-}
-
-/** Refuses the request when the job cannot run it: target credentials missing, or an unknown rule. */
-export function checkJobAccepts(
-  ctx: ProvisionJobContext,
-  parameters: ProvisionParameters,
-): ProvisionRequestError | undefined {
-  if (!ctx.job.credentialsConfigured)
-    return {
-      status: 400,
-      code: "CredentialsMissing",
-      message: `The synchronization job ${ctx.job.id} has no target system credentials. Save the admin credentials of the provisioning configuration (for example BaseAddress and SecretToken), then retry.`,
-    };
-  for (const parameter of parameters)
-    if (!ctx.job.schema.synchronizationRules.some((rule) => rule.id === parameter.ruleId))
-      return {
-        status: 400,
-        code: "RequestParameterInvalid",
-        message: `The request identified this synchronization job: ${ctx.job.id}.  The request also identified this synchronization rule: ${parameter.ruleId}.  However, the job does not include the rule.`,
-      };
-  return undefined;
-}
 
 /** Runs every subject (and every listed group member) through the job; one report per object. */
 export function runProvisioning(
