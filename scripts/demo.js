@@ -183,8 +183,8 @@ async function main() {
   }
 
   if (keep) {
-    const exports = Object.entries(pulumiEnv)
-      .map(([k, v]) => `export ${k}='${v}'`)
+    const exports = Object.entries({ ...pulumiEnv, PATH: `${bin}:$PATH` })
+      .map(([k, v]) => (k === "PATH" ? `export PATH="${v}"` : `export ${k}='${v}'`))
       .join("\n");
     process.stdout.write(
       `\nThe stack "demo" and the emulator are still running. In another terminal:\n\n${exports}\ncd ${example}\n` +

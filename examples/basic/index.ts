@@ -31,5 +31,11 @@ const provisioning = new SynchronizationJobProvisionOnDemand("example", {
 
 export const result = provisioning.result;
 export const ruleId = provisioning.parameters.apply((p) => p[0].ruleId);
-export const steps = provisioning.steps.apply((s) => s.map((step) => `${step.type}: ${step.status}`));
+// How the provisioning steps (Import, Scoping, Matching, Action, Export of each object) ended.
+export const stepStatuses = provisioning.steps.apply((all) =>
+  all.reduce<Record<string, number>>(
+    (counts, step) => ({ ...counts, [step.status]: (counts[step.status] ?? 0) + 1 }),
+    {},
+  ),
+);
 export const requestId = provisioning.requestId;
