@@ -12,6 +12,16 @@ import { provision } from "./create";
 import { diffInputs, UPDATE_PROPERTIES } from "./diff";
 import { resolveSettings, secretsOf, type ConfigLookup, type ProviderSettings } from "./settings";
 
+/**
+ * When the engine dies (SIGKILL, a lost CI runner) this provider process is orphaned and every write
+ * to standard error fails with EPIPE. Unhandled, each failure becomes an uncaught exception that the
+ * dynamic-provider host logs to standard error again: a loop seen here spinning at 70 % CPU and
+ * growing past 2.5 GB. Nobody can receive our results any more, so the process exits instead.
+ */
+process.stderr.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(1);
+});
+
 let configLookup: ConfigLookup = () => undefined;
 let settings: ProviderSettings | undefined;
 

@@ -26,6 +26,21 @@ interface ExportedResource {
   outputs?: Record<string, unknown>;
 }
 
+/** Process ids of dynamic-provider processes whose working directory is `dir` (Linux /proc). */
+function providerProcessesIn(dir: string): number[] {
+  const found: number[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cwd === dir && cmdline.includes("dynamic-provider")) found.push(Number(pid));
+    } catch {
+      // the process ended meanwhile, or is not ours to read
+    }
+  }
+  return found;
+}
+
 describeWithPulumi("a work-directory TypeScript program (examples/basic)", () => {
   let emulator: RunningEmulator;
   let sandbox: PulumiSandbox;
@@ -94,8 +109,15 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
   });
 
   it("after the CLI is SIGKILLed mid-create, the documented recovery converges with the resource once", async () => {
-    // The next POST hangs, so the create is in flight when the CLI is killed.
-    await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", action: "hang", count: 1 });
+    // The next POST answers 503 after 4 s, so the create is in flight when the CLI is killed; the
+    // orphaned provider process then retries and logs — into a pipe nobody reads any more.
+    await emulator.admin.addFault({
+      path: "provisionOnDemand$",
+      method: "POST",
+      status: 503,
+      delayMs: 4000,
+      count: 1,
+    });
     await pulumiOk(sandbox, dir, [
       "config",
       "set",
@@ -117,6 +139,12 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
       // already gone
     }
     await emulator.admin.clearFaults();
+    // The orphaned provider process must not linger (it used to spin on EPIPE, growing past 2 GB).
+    const orphanDeadline = Date.now() + 20_000;
+    while (providerProcessesIn(dir).length > 0 && Date.now() < orphanDeadline) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(providerProcessesIn(dir)).toEqual([]);
 
     // The recovery the README documents.
     await pulumiCli(sandbox, dir, ["cancel", "--yes"]);
