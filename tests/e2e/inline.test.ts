@@ -28,7 +28,7 @@ jest.setTimeout(5 * 60_000);
 /** What the inline program declares; tests change it between operations. */
 interface ProgramSpec {
   ruleId?: string;
-  triggers?: Record<string, string>;
+  triggers?: Record<string, pulumi.Input<string>>;
   failOnProvisioningError?: boolean;
   count?: number;
 }
@@ -199,14 +199,17 @@ describeWithPulumi("an Automation API inline program", () => {
     expect(posts.every((r) => r.status === 200)).toBe(true);
   });
 
-  it("never writes the client secret or a token into state or engine output, and keeps __provider under 2 KB", async () => {
-    spec = { ...spec, triggers: { round: "6" } };
+  it("never writes the client secret, a token or a secret trigger into state or engine output, and keeps __provider under 2 KB", async () => {
+    const triggerSecret = "trigger-secret-5f2b9c";
+    spec = { ...spec, triggers: { round: "6", token: pulumi.secret(triggerSecret) } };
     const { output } = await collectOutput((onOutput) => stack.up({ onOutput }));
     // The real state on disk (the file backend), not `stack export --show-secrets`.
     const backend = sandbox.env.PULUMI_BACKEND_URL.replace("file://", "");
     const jwt = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
     expect(filesContaining(backend, emulator.clientSecret).map((f) => path.relative(backend, f))).toEqual([]);
     expect(filesContaining(backend, jwt).map((f) => path.relative(backend, f))).toEqual([]);
+    expect(filesContaining(backend, triggerSecret).map((f) => path.relative(backend, f))).toEqual([]);
+    expect(output.includes(triggerSecret)).toBe(false);
     expect(output.includes(emulator.clientSecret)).toBe(false);
     expect(jwt.test(output)).toBe(false);
     for (const resource of ourResources(await stack.exportStack())) {
