@@ -1,0 +1,118 @@
+// The benchmark's emulator: the `graph-emulator` CLI (dist/emulator/cli.js) in its own process, so
+// that its work is not counted against the inline program that this process hosts. The fixture is the
+// built-in one plus `extraUsers` users assigned directly to the Databricks app, so that every resource
+// provisions a distinct subject (each POST creates a user in the emulated target system).
+"use strict";
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "../..");
+
+/** The GUID of bench user number `i` (1-based). */
+function benchUserId(i) {
+  return `8f1a2b3c-0000-4000-8001-${i.toString(16).padStart(12, "0")}`;
+}
+
+/** Writes the fixture (default + `extraUsers` assigned users) to `file`; returns the bench users' ids. */
+function writeFixture(file, extraUsers) {
+  const { defaultFixture } = require(path.join(root, "dist/emulator"));
+  const fixture = defaultFixture();
+  const spId = fixture.summary.servicePrincipalId;
+  const domain = fixture.tenants[0].domains[0];
+  const ids = [];
+  for (let i = 1; i <= extraUsers; i++) {
+    const id = benchUserId(i);
+    ids.push(id);
+    const n = String(i).padStart(3, "0");
+    fixture.users.push({ id, displayName: `Bench User ${n}`, userPrincipalName: `bench${n}@${domain}` });
+    fixture.assignments.push({ servicePrincipalId: spId, principalId: id });
+  }
+  fs.writeFileSync(file, JSON.stringify(fixture, null, 1));
+  return ids;
+}
+
+/**
+ * Starts the emulator in a child process; resolves with its connection details, the bench users'
+ * ids, a typed admin client and `stop()`.
+ */
+async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
+  const fixtureFile = path.join(dir, "fixture.json");
+  const userIds = writeFixture(fixtureFile, extraUsers);
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, "dist/emulator/cli.js"),
+      "--json",
+      "--quiet",
+      "--rate-limit",
+      rateLimit,
+      "--ca-dir",
+      path.join(dir, "ca"),
+      "--fixture",
+      fixtureFile,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once("exit", (code, sig) => resolve(sig ?? code)));
+  const firstLine = await new Promise((resolve, reject) => {
+    let buffered = "";
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk;
+      const newline = buffered.indexOf("\n");
+      if (newline >= 0) resolve(buffered.slice(0, newline));
+    });
+    exited.then((how) => reject(new Error(`graph-emulator exited (${how}) before it started: ${stderr}`)));
+  });
+  child.stdout.resume();
+  const details = JSON.parse(firstLine);
+  const { EmulatorAdmin } = require(path.join(root, "dist/emulator"));
+  const url = details.graphUrl;
+  const admin = new EmulatorAdmin(url, fs.readFileSync(details.caCertPath, "utf8"));
+  let stopped = false;
+  return {
+    ...details,
+    url,
+    pid: child.pid,
+    userIds,
+    admin,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      admin.close();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Counts the logged requests by kind; `posts` are the provisionOnDemand entries themselves. */
+async function graphCalls(admin) {
+  const requests = await admin.requests();
+  const posts = requests.filter((r) => r.kind === "provisionOnDemand");
+  return {
+    token: requests.filter((r) => r.kind === "token").length,
+    schema: requests.filter((r) => r.kind === "schema").length,
+    post: posts.length,
+    throttled: posts.filter((r) => r.status === 429).length,
+    all: requests.length,
+    posts,
+  };
+}
+
+/** Back to the fixture (empty target system and log, counts forgotten), then these settings. */
+async function resetEmulator(admin, settings) {
+  await admin.reset();
+  if (settings) await admin.updateSettings(settings);
+  await admin.clearRequests();
+}
+
+module.exports = { startEmulatorProcess, graphCalls, resetEmulator, benchUserId };
