@@ -36,7 +36,11 @@ export function loadCertificatePem(path: string, password: string | undefined): 
     if (!text.includes("ENCRYPTED PRIVATE KEY") && !text.includes("Proc-Type: 4,ENCRYPTED")) return text;
     if (!password)
       throw new Error(`the certificate ${path} has an encrypted key: set azuread:clientCertificatePassword`);
-    const key = forge.pki.decryptRsaPrivateKey(text, password);
+    // forge reads only the first PEM block, and files usually start with the certificate.
+    const keyBlock =
+      /-----BEGIN (ENCRYPTED PRIVATE KEY|RSA PRIVATE KEY)-----[\s\S]+?-----END \1-----/.exec(text)?.[0] ??
+      text;
+    const key = forge.pki.decryptRsaPrivateKey(keyBlock, password);
     if (!key) throw new Error(`the certificate ${path} could not be decrypted with the given password`);
     const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     return [forge.pki.privateKeyToPem(key), ...certs].join("\n");
