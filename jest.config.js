@@ -12,7 +12,11 @@ module.exports = {
   projects: [
     {
       displayName: "unit",
-      testMatch: ["<rootDir>/tests/unit/**/*.test.ts", "<rootDir>/tests/emulator/**/*.test.ts"],
+      testMatch: [
+        "<rootDir>/tests/unit/**/*.test.ts",
+        "<rootDir>/tests/emulator/**/*.test.ts",
+        "<rootDir>/tests/provider/**/*.test.ts",
+      ],
       transform: { "^.+\\.ts$": tsJest },
       moduleNameMapper,
       testEnvironment: "node",
