@@ -199,7 +199,7 @@ export class GraphClient {
   ): Promise<ProvisionOnDemandAnswer> {
     const { servicePrincipalId, jobId } = options.target;
     return this.call(options, async (signal, clientRequestId) => {
-      await this.pacer.acquire(this.paceKey);
+      const slot = await this.pacer.acquire(this.paceKey);
       const capture = new ResponseCapture();
       const body = await this.transport
         .api(
@@ -209,7 +209,8 @@ export class GraphClient {
         .header("client-request-id", clientRequestId)
         .option("signal", signal)
         .middlewareOptions([capture])
-        .post({ parameters });
+        .post({ parameters })
+        .finally(() => slot.settle());
       const requestId = capture.response?.headers.get("request-id") ?? "";
       return { body, requestId, clientRequestId };
     });

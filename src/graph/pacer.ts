@@ -37,18 +37,29 @@ export function parseRateLimit(text: string): RateLimit | undefined {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A sliding-window pacer: `acquire(key)` resolves when a request for `key` may be sent. */
+/** A booked request. `settle()` once its answer arrived: the slot then counts from that moment. */
+export interface PacerSlot {
+  /** Re-stamps the slot to now. Graph counts a request when it arrives, which is no later than its answer. */
+  settle(): void;
+}
+
+/**
+ * A sliding-window pacer: `acquire(key)` resolves when a request for `key` may be sent.
+ * Each slot is booked when the request is released and re-stamped when its answer arrives, so a
+ * request that was slow to reach the server (a TLS handshake, a busy machine) cannot make the next
+ * window start too early.
+ */
 export class Pacer {
-  private readonly sent = new Map<string, number[]>();
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly sent = new Map<string, { at: number }[]>();
+  private readonly queues = new Map<string, Promise<unknown>>();
   private readonly blockedUntil = new Map<string, number>();
 
   /** @param limit the budget per key; `undefined` turns pacing off. */
   constructor(private readonly limit: RateLimit | undefined) {}
 
   /** Waits, in arrival order, until one more request for `key` fits the budget, and books it. */
-  acquire(key: string): Promise<void> {
-    if (!this.limit) return Promise.resolve();
+  acquire(key: string): Promise<PacerSlot> {
+    if (!this.limit) return Promise.resolve({ settle: () => {} });
     const previous = this.queues.get(key) ?? Promise.resolve();
     const turn = previous.then(() => this.waitForSlot(key));
     this.queues.set(key, turn);
@@ -63,26 +74,29 @@ export class Pacer {
   /** How many requests are booked in the current window for `key` (for tests and benchmarks). */
   inFlightWindow(key: string): number {
     const { windowMs } = this.limit ?? { windowMs: 0 };
-    return (this.sent.get(key) ?? []).filter((t) => t > Date.now() - windowMs).length;
+    return (this.sent.get(key) ?? []).filter((slot) => slot.at > Date.now() - windowMs).length;
   }
 
-  private async waitForSlot(key: string): Promise<void> {
+  private async waitForSlot(key: string): Promise<PacerSlot> {
     const { count, windowMs } = this.limit!;
     const window = windowMs + SAFETY_MARGIN_MS;
     for (;;) {
       const now = Date.now();
-      const times = (this.sent.get(key) ?? []).filter((t) => t > now - window);
-      this.sent.set(key, times);
+      const slots = (this.sent.get(key) ?? []).filter((slot) => slot.at > now - window);
+      this.sent.set(key, slots);
       const blocked = (this.blockedUntil.get(key) ?? 0) - now;
       if (blocked > 0) {
         await sleep(blocked);
         continue;
       }
-      if (times.length < count) {
-        times.push(now);
-        return;
+      if (slots.length < count) {
+        const slot = { at: now };
+        slots.push(slot);
+        return { settle: () => void (slot.at = Math.max(slot.at, Date.now())) };
       }
-      await sleep(times[0] + window - now);
+      // The window frees up when enough of the oldest slots have aged out of it.
+      const stamps = slots.map((slot) => slot.at).sort((a, b) => a - b);
+      await sleep(stamps[slots.length - count] + window - now);
     }
   }
 }

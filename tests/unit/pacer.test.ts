@@ -92,6 +92,21 @@ describe("Pacer", () => {
     expect(granted[0]).toBe(Date.now());
   });
 
+  it("counts a slot from when its answer arrived, so a slow request cannot open the next window early", async () => {
+    const pacer = new Pacer({ count: 1, windowMs: 1_000 });
+    const slot = await pacer.acquire("k");
+    const sentAt = Date.now();
+    await jest.advanceTimersByTimeAsync(600); // the request took 600 ms to be answered
+    slot.settle();
+    const answeredAt = Date.now();
+    const { granted } = burst(pacer, "k", 1);
+    await jest.advanceTimersByTimeAsync(1_000 + 150 - 600); // when a send-time window would have freed
+    expect(granted[0]).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(granted[0]).toBeGreaterThanOrEqual(answeredAt + 1_000);
+    expect(granted[0]).toBeGreaterThan(sentAt + 1_150);
+  });
+
   it("keeps one budget per key: a busy tenant/app does not hold back another", async () => {
     const pacer = new Pacer({ count: 1, windowMs: 10_000 });
     const first = burst(pacer, "tenant-a/app", 2);
