@@ -41,7 +41,21 @@ async function main() {
       .join(" "),
   };
   const jest = require.resolve("jest/bin/jest", { paths: [root] });
-  process.exit(run(process.execPath, [jest, ...process.argv.slice(2)], env));
+  const results = path.join(caDir, `jest-results-${process.pid}.json`);
+  const code = run(
+    process.execPath,
+    [jest, "--json", `--outputFile=${results}`, ...process.argv.slice(2)],
+    env,
+  );
+  // One plain closing line that any CI log reader understands.
+  try {
+    const r = JSON.parse(require("node:fs").readFileSync(results, "utf8"));
+    console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+    require("node:fs").rmSync(results, { force: true });
+  } catch {
+    // jest wrote no results (it failed before running tests); its exit code says so
+  }
+  process.exit(code);
 }
 
 main().catch((error) => {
