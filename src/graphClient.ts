@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { createCredential, type ResolvedCredential } from "./graph/credential";
-import { GraphRequestError, TokenRequestError, type GraphCallTarget } from "./graph/errors";
+import { TokenRequestError, type GraphCallTarget } from "./graph/errors";
+import { toGraphRequestError } from "./graph/errorMapping";
 import { Pacer } from "./graph/pacer";
 import { redactError } from "./graph/redact";
 import { withRetries } from "./graph/retry";
@@ -38,55 +39,6 @@ export interface CallOptions {
   readonly deadline: number;
   /** The create timeout in seconds, for messages. */
   readonly timeoutSeconds: number;
-}
-
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get?.("retry-after");
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** Converts whatever the transport threw into a GraphRequestError. */
-function toGraphError(
-  error: unknown,
-  target: GraphCallTarget,
-  clientRequestId: string,
-  timedOut: boolean,
-): Error {
-  if (error instanceof GraphRequestError || error instanceof TokenRequestError) return error;
-  const e = error as {
-    statusCode?: number;
-    code?: string;
-    message?: string;
-    requestId?: string;
-    headers?: Headers;
-    body?: unknown;
-    name?: string;
-    cause?: { code?: string; message?: string };
-  };
-  const status = typeof e.statusCode === "number" && e.statusCode > 0 ? e.statusCode : 0;
-  if (status === 0) {
-    const cause = e.cause?.code ?? e.cause?.message;
-    const code = timedOut ? "Timeout" : "NetworkError";
-    const message = timedOut
-      ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000}s or before the create timeout`
-      : `${e.message || String(e.body ?? e.name ?? error)}${cause ? ` (${cause})` : ""}`;
-    return new GraphRequestError({ code, message, status: 0, clientRequestId }, target);
-  }
-  return new GraphRequestError(
-    {
-      code: e.code && e.code !== "Error" ? e.code : `HTTP${status}`,
-      message: e.message || (typeof e.body === "string" ? e.body.slice(0, 300) : "no error message"),
-      status,
-      requestId: e.requestId ?? e.headers?.get?.("request-id") ?? undefined,
-      clientRequestId: e.headers?.get?.("client-request-id") ?? clientRequestId,
-      retryAfterMs: retryAfterMs(e.headers),
-    },
-    target,
-  );
 }
 
 /** A Graph client bound to one credential. Get it with `graphClientFor(settings)`. */
@@ -158,7 +110,12 @@ export class GraphClient {
             await this.token();
             return await send(controller.signal, clientRequestId);
           } catch (error) {
-            throw toGraphError(error, options.target, clientRequestId, controller.signal.aborted);
+            throw toGraphRequestError(
+              error,
+              options.target,
+              clientRequestId,
+              controller.signal.aborted ? limit : undefined,
+            );
           } finally {
             clearTimeout(timer);
           }
