@@ -9,7 +9,7 @@ import { FixtureError, parseRuntimeObjects } from "./fixture";
 import { formatRateLimit, parseRateLimit } from "./rateLimit";
 import type { RateLimit } from "./rateLimit";
 import type { FixtureSummary } from "./state";
-import { readBody, sendGraphError, sendJson } from "./wire";
+import { readGraphBody, sendGraphError, sendJson } from "./wire";
 import type { RequestContext } from "./wire";
 
 /** The URL prefix of the admin API. */
@@ -77,20 +77,11 @@ function zodMessage(error: z.ZodError): string {
 }
 
 async function readJson(ctx: RequestContext): Promise<{ json: unknown } | undefined> {
-  const read = await readBody(ctx);
-  if (read.outcome === "aborted") return undefined;
-  if (read.outcome === "tooLarge") {
-    sendGraphError(
-      ctx,
-      413,
-      "RequestEntityTooLarge",
-      "The request body is larger than the 1 MB the emulator accepts.",
-    );
-    return undefined;
-  }
-  if (read.body.length === 0) return { json: {} };
+  const body = await readGraphBody(ctx);
+  if (body === undefined) return undefined;
+  if (body.length === 0) return { json: {} };
   try {
-    return { json: JSON.parse(read.body.toString("utf8")) };
+    return { json: JSON.parse(body.toString("utf8")) };
   } catch {
     badRequest(ctx, "Unable to read JSON request payload: the body is not valid JSON.");
     return undefined;

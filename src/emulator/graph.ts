@@ -9,7 +9,7 @@ import { checkJobAccepts, parseProvisionBody } from "./provisionRequest";
 import type { RequestKind } from "./requestLog";
 import type { StoredJob, StoredServicePrincipal } from "./state";
 import type { AccessTokenClaims, TokenRejection } from "./tokens";
-import { GRAPH_CONTENT_TYPE, mediaType, readBody, sendGraphError, sendJson } from "./wire";
+import { GRAPH_CONTENT_TYPE, mediaType, readGraphBody, sendGraphError, sendJson } from "./wire";
 import type { RequestContext } from "./wire";
 
 const VERSION_PREFIX = /^\/(beta|v1\.0)(\/|$)/;
@@ -218,24 +218,15 @@ async function provisionOnDemand(
     );
     return;
   }
-  const read = await readBody(ctx);
-  if (read.outcome === "aborted") return;
-  if (read.outcome === "tooLarge") {
-    sendGraphError(
-      ctx,
-      413,
-      "RequestEntityTooLarge",
-      "The request body is larger than the 1 MB the emulator accepts.",
-    );
-    return;
-  }
-  if (read.body.length === 0) {
+  const body = await readGraphBody(ctx);
+  if (body === undefined) return;
+  if (body.length === 0) {
     sendGraphError(ctx, 400, "BadRequest", "Empty Payload. JSON content expected.");
     return;
   }
   let json: unknown;
   try {
-    json = JSON.parse(read.body.toString("utf8"));
+    json = JSON.parse(body.toString("utf8"));
   } catch {
     sendGraphError(
       ctx,

@@ -197,6 +197,25 @@ export function readBody(ctx: RequestContext, limit = MAX_BODY_BYTES): Promise<B
   });
 }
 
+/**
+ * Reads the body of a Graph-style request (Graph routes and the admin API). Too large: answers 413
+ * in Graph's error format. Returns the body, or `undefined` when the request was answered or aborted.
+ */
+export async function readGraphBody(ctx: RequestContext): Promise<Buffer | undefined> {
+  const read = await readBody(ctx);
+  if (read.outcome === "aborted") return undefined;
+  if (read.outcome === "tooLarge") {
+    sendGraphError(
+      ctx,
+      413,
+      "RequestEntityTooLarge",
+      "The request body is larger than the 1 MB the emulator accepts.",
+    );
+    return undefined;
+  }
+  return read.body;
+}
+
 /** The media type of the request (`application/json`), lower case, without parameters. */
 export function mediaType(ctx: RequestContext): string {
   return (ctx.req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
