@@ -109,6 +109,14 @@ const cases: Case[] = [
     status: 413,
     code: "RequestEntityTooLarge",
   },
+  {
+    name: "a body over 1 MB to the admin API",
+    path: () => "/_emulator/objects",
+    body: () => JSON.stringify({ users: [], padding: "x".repeat(2 * 1024 * 1024) }),
+    headers: json,
+    status: 413,
+    code: "RequestEntityTooLarge",
+  },
   { name: "an unknown path", method: "GET", path: () => "/nothing/here", status: 404, code: "NotFound" },
   {
     name: "an unknown Graph segment",
