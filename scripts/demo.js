@@ -22,7 +22,7 @@ const cacheRoot =
     "pulumi-azuread-provision-on-demand",
   );
 const caDir = path.join(cacheRoot, "demo-ca");
-const started = Date.now();
+const started = Number(process.env.POD_DEMO_STARTED) || Date.now(); // stage 2 keeps stage 1's clock
 
 let current; // the child process running now, if any
 let emulator; // the running emulator, once started
@@ -124,7 +124,13 @@ async function main() {
   // Node trusts NODE_EXTRA_CA_CERTS only from process start: after preparing, run again with it set.
   if (!process.env.POD_DEMO_STAGE) {
     const { bin, caCertPath } = await prepare();
-    const env = { ...process.env, POD_DEMO_STAGE: "2", POD_DEMO_BIN: bin, NODE_EXTRA_CA_CERTS: caCertPath };
+    const env = {
+      ...process.env,
+      POD_DEMO_STAGE: "2",
+      POD_DEMO_STARTED: String(started),
+      POD_DEMO_BIN: bin,
+      NODE_EXTRA_CA_CERTS: caCertPath,
+    };
     const code = await run(process.execPath, [__filename, ...process.argv.slice(2)], { env });
     process.exit(code);
   }
