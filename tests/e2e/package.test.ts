@@ -1,0 +1,101 @@
+/**
+ * The package as users get it from npm: `npm pack`, installed into a fresh TypeScript project (a real
+ * node_modules, no symlink to this repo), deployed with `pulumi up`, credentials and endpoints from
+ * ARM_* / PROVISION_ON_DEMAND_* / AZURE_AUTHORITY_HOST environment variables instead of stack config.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { RunningEmulator } from "../../src/emulator";
+import { pulumiOk } from "./cli";
+import {
+  createSandbox,
+  describeWithPulumi,
+  graphCalls,
+  repoRoot,
+  startTestEmulator,
+  type PulumiSandbox,
+} from "./harness";
+import { filesContaining } from "./workspace";
+
+jest.setTimeout(6 * 60_000);
+
+describeWithPulumi("the npm package installed from its tarball", () => {
+  let emulator: RunningEmulator;
+  let sandbox: PulumiSandbox;
+  let project: string;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    sandbox = createSandbox(emulator);
+    project = path.join(sandbox.dir, "project");
+    fs.mkdirSync(project);
+    const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", project], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    })
+      .trim()
+      .split("\n")
+      .pop()!;
+    for (const file of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) {
+      fs.copyFileSync(path.join(repoRoot, "examples/basic", file), path.join(project, file));
+    }
+    const pulumiVersion = require(path.join(repoRoot, "node_modules/@pulumi/pulumi/package.json")).version;
+    fs.writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({
+        name: "tarball-user",
+        private: true,
+        main: "index.ts",
+        dependencies: {
+          "@pulumi/pulumi": pulumiVersion,
+          "pulumi-azuread-provision-on-demand": `file:./${tarball}`,
+        },
+      }),
+    );
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: project,
+      stdio: "inherit",
+    });
+    // Credentials and endpoints the way CI systems pass them: environment variables, no stack config.
+    Object.assign(sandbox.env, {
+      ARM_TENANT_ID: emulator.tenantId,
+      ARM_CLIENT_ID: emulator.clientId,
+      ARM_CLIENT_SECRET: emulator.clientSecret,
+      PROVISION_ON_DEMAND_GRAPH_URL: emulator.graphUrl,
+      AZURE_AUTHORITY_HOST: emulator.authorityHost,
+    });
+    await pulumiOk(sandbox, project, ["stack", "init", "dev"]);
+    const f = emulator.fixture;
+    for (const [key, value] of [
+      ["servicePrincipalId", f.servicePrincipalId],
+      ["synchronizationJobId", f.jobId],
+      ["groupId", f.groupId],
+    ]) {
+      await pulumiOk(sandbox, project, ["config", "set", key, value]);
+    }
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+    sandbox?.cleanup();
+  });
+
+  it("is a real install, not a link to this repository", () => {
+    const installed = path.join(project, "node_modules/pulumi-azuread-provision-on-demand");
+    expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false);
+    expect(fs.existsSync(path.join(installed, "dist/provider/index.js"))).toBe(true);
+    expect(fs.existsSync(path.join(installed, "src"))).toBe(false);
+  });
+
+  it("deploys with credentials from ARM_* variables and keeps the secret out of state", async () => {
+    await emulator.admin.clearRequests();
+    await pulumiOk(sandbox, project, ["up", "--yes", "--skip-preview"]);
+    const outputs = JSON.parse((await pulumiOk(sandbox, project, ["stack", "output", "--json"])).stdout);
+    expect(outputs.result).toBe("Success");
+    expect(await graphCalls(emulator)).toMatchObject({ token: 1, schema: 1, post: 1 });
+    const backend = sandbox.env.PULUMI_BACKEND_URL.replace("file://", "");
+    expect(filesContaining(backend, emulator.clientSecret)).toEqual([]);
+    await pulumiOk(sandbox, project, ["destroy", "--yes", "--skip-preview"]);
+  });
+});
