@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { createCredential, type ResolvedCredential } from "./graph/credential";
-import { TokenRequestError, type GraphCallTarget } from "./graph/errors";
-import { toGraphRequestError } from "./graph/errorMapping";
+import type { GraphCallTarget } from "./graph/errors";
+import { toGraphRequestError, toTokenRequestError } from "./graph/errorMapping";
 import { Pacer } from "./graph/pacer";
 import { redactError } from "./graph/redact";
 import { withRetries } from "./graph/retry";
@@ -75,7 +75,7 @@ export class GraphClient {
           return token.token;
         },
         (error: unknown) => {
-          throw TokenRequestError.from(error, this.credential.method, this.settings.authorityHost);
+          throw toTokenRequestError(error, this.credential.method, this.settings.authorityHost);
         },
       );
       pending.catch(() => {

@@ -1,6 +1,6 @@
 /**
- * Error mapping: what the transport throws, turned into one typed GraphRequestError that carries
- * the Graph code, HTTP status, request ids and Retry-After (see errors.ts for the types).
+ * Error mapping: what the transport and the credential throw, turned into typed errors that carry
+ * the Graph or Entra code, HTTP status, request ids and Retry-After (errors.ts holds the types).
  */
 import { GraphRequestError, TokenRequestError, type GraphCallTarget } from "./errors";
 
@@ -57,4 +57,74 @@ export function toGraphRequestError(
     },
     target,
   );
+}
+
+/** Wraps an @azure/identity error: keeps Entra's code, description and correlation id, drops MSAL's stack. */
+export function toTokenRequestError(
+  error: unknown,
+  method: string,
+  authorityHost: string,
+): TokenRequestError {
+  if (error instanceof TokenRequestError) return error;
+  const e = error as {
+    name?: string;
+    message?: string;
+    statusCode?: number;
+    errorResponse?: { error?: string; errorDescription?: string; correlationId?: string };
+  };
+  const entra = e.errorResponse ? undefined : parseMsalServerError(e.message);
+  if (entra) {
+    return new TokenRequestError(
+      entra.error,
+      `${entra.description} [authority ${authorityHost}]`,
+      entra.status,
+      method,
+      entra.correlationId,
+    );
+  }
+  const code = e.errorResponse?.error ?? e.name ?? "CredentialError";
+  let description = (e.errorResponse?.errorDescription ?? e.message ?? String(error)).split("\n")[0];
+  if (description.includes("endpoints_resolution_error")) {
+    // MSAL says no more than this; name the usual causes so users need not look it up.
+    description +=
+      ": could not read the authority's OpenID configuration. The login host is unreachable, the" +
+      " tenant id is wrong, or the host's TLS certificate is not trusted (for a private CA, set NODE_EXTRA_CA_CERTS)";
+  }
+  const status = typeof e.statusCode === "number" && e.statusCode > 0 ? e.statusCode : 0;
+  return new TokenRequestError(
+    code,
+    `${description} [authority ${authorityHost}]`,
+    status,
+    method,
+    e.errorResponse?.correlationId,
+  );
+}
+
+/**
+ * MSAL's error for a token endpoint refusal, as @azure/identity 4.13 passes it on: only its message
+ * survives (wrapped in an AuthenticationRequiredError, without status or error response):
+ * `<error>: Error(s): <codes> - Timestamp: … - Description: <AADSTS…> - Correlation ID: <id> - Trace ID: <id>`.
+ */
+const MSAL_SERVER_ERROR =
+  /^(\w+): Error\(s\): [\s\S]*? - Description: ([\s\S]*?) - Correlation ID: ([^\s]*(?: Available)?) - Trace ID: [\s\S]*$/;
+
+/**
+ * Entra's statuses for the OAuth errors of its token endpoint (RFC 6749 §5.2): 401 for invalid_client,
+ * 503 for temporarily_unavailable, 400 for the others.
+ */
+const ENTRA_ERROR_STATUS: Record<string, number> = { invalid_client: 401, temporarily_unavailable: 503 };
+
+/** Reads Entra's error, description (first line, without its trailing ids) and correlation id from MSAL's message. */
+function parseMsalServerError(
+  message: string | undefined,
+): { error: string; description: string; correlationId?: string; status: number } | undefined {
+  const match = MSAL_SERVER_ERROR.exec(message ?? "");
+  if (!match) return undefined;
+  const [, error, description, correlationId] = match;
+  return {
+    error,
+    description: description.split(/\r?\n| Trace ID: /)[0].trim(),
+    correlationId: correlationId && correlationId !== "Not Available" ? correlationId : undefined,
+    status: ENTRA_ERROR_STATUS[error] ?? 400,
+  };
 }

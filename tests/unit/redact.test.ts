@@ -5,10 +5,10 @@
 import {
   GraphRequestError,
   ProvisioningFailedError,
-  TokenRequestError,
   describeTarget,
   type GraphCallTarget,
 } from "../../src/graph/errors";
+import { toTokenRequestError } from "../../src/graph/errorMapping";
 import { redact, redactError } from "../../src/graph/redact";
 import { GROUP_ID, JOB_ID, SP_ID } from "./fixtures";
 
@@ -120,7 +120,7 @@ describe("Graph errors tell the user the code, the message, the request ids, the
   });
 
   it("a token failure names the method, Entra's code and description and the correlation id, on one line", () => {
-    const tokenError = TokenRequestError.from(
+    const tokenError = toTokenRequestError(
       {
         name: "AuthenticationError",
         statusCode: 401,
