@@ -31,9 +31,15 @@ function need(value: string | undefined, key: string, method: string): string {
 export function loadCertificatePem(path: string, password: string | undefined): string {
   const bytes = readFileSync(path);
   const text = bytes.toString("utf8");
+  if (
+    text.includes("-----BEGIN") &&
+    !text.includes("ENCRYPTED PRIVATE KEY") &&
+    !text.includes("Proc-Type: 4,ENCRYPTED")
+  ) {
+    return text; // a plain PEM: @azure/identity reads it as it is
+  }
   const forge = require("node-forge") as typeof import("node-forge");
   if (text.includes("-----BEGIN")) {
-    if (!text.includes("ENCRYPTED PRIVATE KEY") && !text.includes("Proc-Type: 4,ENCRYPTED")) return text;
     if (!password)
       throw new Error(`the certificate ${path} has an encrypted key: set azuread:clientCertificatePassword`);
     // forge reads only the first PEM block, and files usually start with the certificate.
