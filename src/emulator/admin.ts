@@ -6,8 +6,8 @@ import { z } from "zod";
 import type { EmulatorCore, EmulatorSettings } from "./core";
 import { faultSpecSchema } from "./faults";
 import { FixtureError, parseRuntimeObjects } from "./fixture";
-import { formatRateLimit, parseRateLimit } from "./rateLimit";
-import type { RateLimit } from "./rateLimit";
+import { formatRateLimit, parseRateLimit } from "../duration";
+import type { RateLimit } from "../duration";
 import type { FixtureSummary } from "./state";
 import { readGraphBody, sendGraphError, sendJson } from "./wire";
 import type { RequestContext } from "./wire";
@@ -156,14 +156,12 @@ async function patchSettings(ctx: RequestContext, core: EmulatorCore): Promise<v
   const parsed = settingsPatchSchema.safeParse(body.json);
   if (!parsed.success) return badRequest(ctx, zodMessage(parsed.error));
   let rateLimit: RateLimit | undefined;
-  if (parsed.data.rateLimit !== undefined) {
-    try {
-      rateLimit = parseRateLimit(parsed.data.rateLimit);
-    } catch (error) {
-      return badRequest(ctx, (error as Error).message);
-    }
+  try {
+    if (parsed.data.rateLimit !== undefined) rateLimit = parseRateLimit(parsed.data.rateLimit, "rateLimit");
+  } catch (error) {
+    return badRequest(ctx, (error as Error).message);
   }
-  if (rateLimit !== undefined) core.rateLimiter.set(rateLimit);
+  if (parsed.data.rateLimit !== undefined) core.rateLimiter.set(rateLimit);
   if (parsed.data.replicationLagMs !== undefined) core.replicationLagMs = parsed.data.replicationLagMs;
   if (parsed.data.shape !== undefined) core.shape = parsed.data.shape;
   sendJson(ctx, 200, currentSettings(core));

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { formatLogLine, startEmulator } from "./index";
 import type { RunningEmulator } from "./index";
-import { DEFAULT_RATE_LIMIT, formatRateLimit, parseRateLimit } from "./rateLimit";
+import { formatDuration, formatRateLimit, parseDurationMs, parseRateLimit } from "../duration";
+import { DEFAULT_RATE_LIMIT } from "./rateLimit";
 
 const USAGE = `Usage: graph-emulator [options]
 
@@ -22,6 +23,7 @@ Options:
   --rate-limit <spec>     provisionOnDemand limit per tenant: "5/10s" (default), "2/1s", "10/500ms", "off"
   --shape <live|docs>     provisionOnDemand answer shape (default live)
   --replication-lag <d>   objects added at run time answer 404 for this long: "0" (default), "2s", "500ms"
+                          (a number needs a unit; only "0" may go without)
   --ca-dir <dir>          where the CA lives (default: ${path.join(os.tmpdir(), "graph-emulator-ca")}, reused)
   --json                  print one JSON line with URLs, credentials and fixture ids first; logs to stderr
   --quiet                 no per-request log lines
@@ -40,14 +42,6 @@ const processOutput: CliOutput = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
-
-/** Parses `"2s"`, `"500ms"`, `"1m"` or a number of milliseconds. */
-export function parseDurationMs(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(text);
-  if (!match) throw new RangeError(`Invalid duration "${text}": use e.g. 0, 500ms, 2s or 1m`);
-  const factor = { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? "ms").toLowerCase() as "ms" | "s" | "m"];
-  return Math.round(Number(match[1]) * factor);
-}
 
 /** The values the CLI prints, also the `--json` line. */
 export function connectionDetails(emulator: RunningEmulator): Record<string, unknown> {
@@ -110,15 +104,18 @@ export async function runCli(
     throw new RangeError(`Invalid port "${values.port}"`);
   if (values.shape !== undefined && values.shape !== "live" && values.shape !== "docs")
     throw new RangeError(`Invalid shape "${values.shape}": use live or docs`);
+  const rateLimit = formatRateLimit(
+    parseRateLimit(values["rate-limit"] ?? DEFAULT_RATE_LIMIT, "--rate-limit"),
+  );
+  const replicationLagMs = parseDurationMs(values["replication-lag"] ?? "0", "--replication-lag");
   const logLine = values.json ? output.err : output.out;
   const emulator = await startEmulator({
     port,
     host: values.host,
     fixture: values.fixture,
-    rateLimit: values["rate-limit"],
+    rateLimit,
     shape: values.shape as "live" | "docs" | undefined,
-    replicationLagMs:
-      values["replication-lag"] === undefined ? 0 : parseDurationMs(values["replication-lag"]),
+    replicationLagMs,
     caDir: values["ca-dir"] ?? path.join(os.tmpdir(), "graph-emulator-ca"),
     onRequest: values.quiet ? undefined : (entry) => logLine(formatLogLine(entry)),
   });
@@ -126,11 +123,10 @@ export async function runCli(
     output.out(JSON.stringify(connectionDetails(emulator)));
     return emulator;
   }
-  const rateLimit = formatRateLimit(parseRateLimit(values["rate-limit"] ?? DEFAULT_RATE_LIMIT));
   const f = emulator.fixture;
   const lines = [
     `Graph + Entra emulator listening on ${emulator.url}`,
-    `  rate limit ${rateLimit}, shape ${values.shape ?? "live"}, replication lag ${values["replication-lag"] ?? "0"}`,
+    `  rate limit ${rateLimit}, shape ${values.shape ?? "live"}, replication lag ${formatDuration(replicationLagMs)}`,
     "",
     "Point a program at it with:",
     ...Object.entries(environmentFor(emulator)).map(([name, value]) => `  export ${name}=${value}`),

@@ -4,7 +4,8 @@
  */
 import type { CancellableTimers, FaultInjector } from "./faults";
 import type { RequestLog } from "./requestLog";
-import type { RateLimit, TenantRateLimiter } from "./rateLimit";
+import type { RateLimit } from "../duration";
+import type { TenantRateLimiter } from "./rateLimit";
 import type { DirectoryState } from "./state";
 import type { AccessTokenAuthority } from "./tokens";
 
@@ -41,7 +42,7 @@ export interface EmulatorCore {
   shape: ResponseShape;
   /** The values the emulator started with (reset returns to them). */
   readonly initial: {
-    readonly rateLimit: RateLimit;
+    readonly rateLimit: RateLimit | undefined;
     readonly replicationLagMs: number;
     readonly shape: ResponseShape;
   };

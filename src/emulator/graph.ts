@@ -6,6 +6,7 @@
 import type { EmulatorCore } from "./core";
 import { provisioningAnswer, runProvisioning } from "./provisioning";
 import { checkJobAccepts, parseProvisionBody } from "./provisionRequest";
+import { describeRateLimit } from "./rateLimit";
 import type { RequestKind } from "./requestLog";
 import type { StoredJob, StoredServicePrincipal } from "./state";
 import type { AccessTokenClaims, TokenRejection } from "./tokens";
@@ -136,7 +137,7 @@ export async function handleGraph(ctx: RequestContext, core: EmulatorCore): Prom
         ctx,
         429,
         "TooManyRequests",
-        `Too many requests. The provisionOnDemand API allows ${core.rateLimiter.current === "off" ? "unlimited" : `${core.rateLimiter.current.limit} requests per ${core.rateLimiter.current.windowMs / 1000} seconds`}; retry after ${decision.retryAfterSeconds} seconds.`,
+        `Too many requests. The provisionOnDemand API allows ${describeRateLimit(core.rateLimiter.current)}; retry after ${decision.retryAfterSeconds} seconds.`,
         decision.retryAfterSeconds,
       );
       return true;

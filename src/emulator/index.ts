@@ -19,7 +19,8 @@ import { defaultFixture } from "./defaultFixture";
 import { CancellableTimers, FaultInjector } from "./faults";
 import { loadFixtureFile, parseFixture } from "./fixture";
 import type { EmulatorFixture } from "./fixture";
-import { DEFAULT_RATE_LIMIT, parseRateLimit, TenantRateLimiter } from "./rateLimit";
+import { parseRateLimit } from "../duration";
+import { DEFAULT_RATE_LIMIT, TenantRateLimiter } from "./rateLimit";
 import { RequestLog } from "./requestLog";
 import type { RequestLogEntry } from "./requestLog";
 import { startServer } from "./server";
@@ -46,7 +47,9 @@ export type { EmulatorFixture, EmulatorObjects } from "./fixture";
 export { LIVE_SHAPE_KEY } from "./provisioning";
 export { MAX_GROUP_MEMBERS } from "./provisionRequest";
 export type { ProvisioningReport } from "./provisioning";
-export { DEFAULT_RATE_LIMIT, parseRateLimit } from "./rateLimit";
+export { parseRateLimit } from "../duration";
+export type { RateLimit } from "../duration";
+export { DEFAULT_RATE_LIMIT } from "./rateLimit";
 export { formatLogLine } from "./requestLog";
 export type { RequestKind, RequestLogEntry } from "./requestLog";
 export type { FixtureSummary } from "./state";
@@ -61,7 +64,7 @@ export interface StartEmulatorOptions {
   host?: string;
   /** The fixture: an object, or the path of a JSON file; default the built-in fixture. */
   fixture?: EmulatorFixture | string;
-  /** provisionOnDemand rate limit per tenant: `"5/10s"` (default), `"N/Ms"`, `"N/Wms"`, or `"off"`. */
+  /** provisionOnDemand rate limit per tenant: `"5/10s"` (default), `"2/1s"`, `"10/500ms"`, or `"off"`. */
   rateLimit?: string;
   /** How long objects added at run time answer 404, in ms; default 0. */
   replicationLagMs?: number;
@@ -129,7 +132,7 @@ function checkShape(shape: string): ResponseShape {
 
 /** Starts an emulator. Rejects on an invalid fixture or option, or when the port is taken. */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
-  const rateLimit = parseRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const rateLimit = parseRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT, "rateLimit");
   const shape = checkShape(options.shape ?? "live");
   const replicationLagMs = options.replicationLagMs ?? 0;
   if (!(replicationLagMs >= 0)) throw new RangeError(`Invalid replicationLagMs ${replicationLagMs}`);

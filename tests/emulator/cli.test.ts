@@ -108,8 +108,10 @@ describe("graph-emulator", () => {
     [["--bogus"], /Unknown option/],
     [["--port", "http"], /Invalid port/],
     [["--shape", "pretty"], /Invalid shape/],
-    [["--rate-limit", "lots"], /Invalid rate limit/],
-    [["--replication-lag", "soon"], /Invalid duration/],
+    [["--rate-limit", "lots"], /--rate-limit "lots" is not of the form COUNT\/DURATION/],
+    [["--rate-limit", "5/10"], /--rate-limit "5\/10" is not of the form COUNT\/DURATION/],
+    [["--replication-lag", "soon"], /--replication-lag "soon" is not a duration/],
+    [["--replication-lag", "500"], /--replication-lag "500" is not a duration.*needs a unit/],
     [["--fixture", "/no/such/fixture.json"], /Cannot read emulator fixture/],
   ])("refuses %j", async (args, message) => {
     await expect(runCli([...args, "--ca-dir", caDir()], capture().output)).rejects.toThrow(message);

@@ -103,7 +103,10 @@ describe("rate limit", () => {
 
   it("refuses a malformed limit", async () => {
     await expect(emulator.admin.updateSettings({ rateLimit: "fast" })).rejects.toMatchObject({ status: 400 });
-    await expect(startTestEmulator({ rateLimit: "5 per second" })).rejects.toThrow(/Invalid rate limit/);
+    await expect(emulator.admin.updateSettings({ rateLimit: "5/10" })).rejects.toMatchObject({ status: 400 });
+    await expect(startTestEmulator({ rateLimit: "5 per second" })).rejects.toThrow(
+      /rateLimit "5 per second" is not of the form COUNT\/DURATION/,
+    );
   });
 });
 
