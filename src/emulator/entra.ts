@@ -5,6 +5,10 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { EmulatorCore } from "./core";
+import { ENTRA_REFUSALS } from "./entraErrors";
+import type { EntraRefusal } from "./entraErrors";
+import type { FixtureTenant } from "./fixture";
+import type { StoredApplication } from "./state";
 import { ACCESS_TOKEN_LIFETIME_SECONDS, GRAPH_AUDIENCE, verifyClientAssertion } from "./tokens";
 import { readBody, sendEntraError, sendJson } from "./wire";
 import type { RequestContext } from "./wire";
@@ -27,14 +31,8 @@ export function entraKindOf(path: string): "openid" | "token" | undefined {
   return OPENID_PATH.test(path) || KEYS_PATH.test(path) ? "openid" : undefined;
 }
 
-function unknownTenant(ctx: RequestContext, tenant: string): void {
-  sendEntraError(
-    ctx,
-    400,
-    "invalid_tenant",
-    90002,
-    `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
-  );
+function refuse(ctx: RequestContext, refusal: EntraRefusal): void {
+  sendEntraError(ctx, refusal.status, refusal.error, refusal.aadsts, refusal.message);
 }
 
 function openIdConfiguration(base: string, tenantId: string): Record<string, unknown> {
@@ -70,7 +68,7 @@ export async function handleEntra(ctx: RequestContext, core: EmulatorCore): Prom
   if (openid) {
     ctx.kind = "openid";
     const tenant = core.state.findTenant(decodeURIComponent(openid[1]));
-    if (!tenant) unknownTenant(ctx, openid[1]);
+    if (!tenant) refuse(ctx, ENTRA_REFUSALS.unknownTenant(openid[1]));
     else {
       ctx.tenantId = tenant.id;
       sendJson(
@@ -86,16 +84,6 @@ export async function handleEntra(ctx: RequestContext, core: EmulatorCore): Prom
   ctx.kind = "token";
   await issueToken(ctx, core, decodeURIComponent(token[1]));
   return true;
-}
-
-function missingParameter(ctx: RequestContext, name: string): void {
-  sendEntraError(
-    ctx,
-    400,
-    "invalid_request",
-    900144,
-    `The request body must contain the following parameter: '${name}'.`,
-  );
 }
 
 function secretsMatch(given: string, expected: string): boolean {
@@ -117,135 +105,33 @@ function basicCredentials(ctx: RequestContext): { clientId: string; secret: stri
   };
 }
 
+/** What a client-credentials request says about its caller, once the form checks out. */
+interface ClientCredentialsRequest {
+  readonly clientId: string;
+  readonly secret?: string;
+  readonly assertion?: string;
+  readonly assertionType?: string;
+}
+
+/**
+ * The token endpoint: POST only, a bounded form body, a known tenant, then the form, the client and
+ * its credential, checked in Entra's order. Every refusal is an AADSTS answer.
+ */
 async function issueToken(ctx: RequestContext, core: EmulatorCore, tenantName: string): Promise<void> {
-  if (ctx.method !== "POST") {
-    sendEntraError(
-      ctx,
-      400,
-      "invalid_request",
-      900561,
-      `The endpoint only accepts POST requests. Received a ${ctx.method} request.`,
-    );
-    return;
-  }
+  if (ctx.method !== "POST") return refuse(ctx, ENTRA_REFUSALS.postOnly(ctx.method));
   const read = await readBody(ctx);
   if (read.outcome === "aborted") return;
-  if (read.outcome === "tooLarge") {
-    sendEntraError(ctx, 413, "invalid_request", 90020, "The request body is too large.");
-    return;
-  }
+  if (read.outcome === "tooLarge") return refuse(ctx, ENTRA_REFUSALS.bodyTooLarge());
   const tenant = core.state.findTenant(tenantName);
-  if (!tenant) return unknownTenant(ctx, tenantName);
+  if (!tenant) return refuse(ctx, ENTRA_REFUSALS.unknownTenant(tenantName));
   ctx.tenantId = tenant.id;
-  const form = new URLSearchParams(read.body.toString("utf8"));
-  const basic = basicCredentials(ctx);
-  const grantType = form.get("grant_type");
-  if (!grantType) return missingParameter(ctx, "grant_type");
-  if (grantType !== "client_credentials") {
-    sendEntraError(
-      ctx,
-      400,
-      "unsupported_grant_type",
-      70003,
-      `The app requested an unsupported grant type '${grantType}'.`,
-    );
-    return;
-  }
-  const clientId = form.get("client_id") ?? basic?.clientId;
-  if (!clientId) return missingParameter(ctx, "client_id");
-  ctx.clientId = clientId;
-  const scope = form.get("scope");
-  if (!scope) return missingParameter(ctx, "scope");
-  const scopes = scope.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s.toLowerCase()));
-  const wrongScope = scopes.find((s) => !GRAPH_DEFAULT_SCOPES.has(s.toLowerCase()));
-  if (scopes.length === 0 || wrongScope !== undefined) {
-    const bad = wrongScope ?? scope;
-    if (bad.endsWith("/.default"))
-      sendEntraError(
-        ctx,
-        400,
-        "invalid_resource",
-        500011,
-        `The resource principal named ${bad.slice(0, -"/.default".length)} was not found in the tenant named ${tenant.displayName ?? tenant.id}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. The emulator only issues tokens for Microsoft Graph.`,
-      );
-    else
-      sendEntraError(
-        ctx,
-        400,
-        "invalid_scope",
-        1002012,
-        `The provided value for scope ${bad} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
-      );
-    return;
-  }
-  const now = Date.now();
-  const app = core.state.findApplication(clientId, tenant.id, now);
-  if (!app) {
-    sendEntraError(
-      ctx,
-      400,
-      "unauthorized_client",
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName ?? tenant.id}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-    );
-    return;
-  }
-  const secret = form.get("client_secret") ?? basic?.secret;
-  const assertion = form.get("client_assertion");
-  if (secret !== undefined && secret !== null) {
-    if (!app.clientSecrets.some((s) => s.value !== undefined && secretsMatch(secret, s.value))) {
-      sendEntraError(
-        ctx,
-        401,
-        "invalid_client",
-        7000215,
-        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`,
-      );
-      return;
-    }
-  } else if (assertion) {
-    const assertionType = form.get("client_assertion_type");
-    if (assertionType !== JWT_BEARER) {
-      sendEntraError(
-        ctx,
-        400,
-        "invalid_request",
-        90031,
-        `The client_assertion_type must be '${JWT_BEARER}'.`,
-      );
-      return;
-    }
-    const tokenEndpoint = `${core.baseUrl}/${tenantName}/oauth2/v2.0/token`;
-    const failure = verifyClientAssertion(assertion, {
-      application: app,
-      audiences: [
-        tokenEndpoint,
-        `${core.baseUrl}/${tenant.id}/oauth2/v2.0/token`,
-        `${core.baseUrl}/${tenant.id}/v2.0`,
-        `${core.baseUrl}/${tenant.id}/`,
-      ],
-      findIssuer: (issuer) => core.state.findOidcIssuer(issuer),
-    });
-    if (failure) {
-      sendEntraError(
-        ctx,
-        failure.error === "invalid_client" ? 401 : 400,
-        failure.error,
-        failure.aadsts,
-        failure.message,
-      );
-      return;
-    }
-  } else {
-    sendEntraError(
-      ctx,
-      401,
-      "invalid_client",
-      7000218,
-      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-    );
-    return;
-  }
+  const request = readClientCredentialsForm(ctx, new URLSearchParams(read.body.toString("utf8")), tenant);
+  if ("refusal" in request) return refuse(ctx, request.refusal);
+  const app = core.state.findApplication(request.clientId, tenant.id, Date.now());
+  if (!app)
+    return refuse(ctx, ENTRA_REFUSALS.unknownApplication(request.clientId, tenant.displayName ?? tenant.id));
+  const refusal = authenticateClient(core, request, app, { tenantName, tenantId: tenant.id });
+  if (refusal) return refuse(ctx, refusal);
   const servicePrincipal = core.state.servicePrincipalOfApp(app.appId, tenant.id);
   const issued = core.tokens.issue({
     tenantId: tenant.id,
@@ -258,5 +144,69 @@ async function issueToken(ctx: RequestContext, core: EmulatorCore, tenantName: s
     expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
     ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
     access_token: issued.token,
+  });
+}
+
+/** Checks grant type, client id and scope (in that order); sets the log's client id once known. */
+function readClientCredentialsForm(
+  ctx: RequestContext,
+  form: URLSearchParams,
+  tenant: FixtureTenant,
+): ClientCredentialsRequest | { refusal: EntraRefusal } {
+  const basic = basicCredentials(ctx);
+  const grantType = form.get("grant_type");
+  if (!grantType) return { refusal: ENTRA_REFUSALS.missingParameter("grant_type") };
+  if (grantType !== "client_credentials") return { refusal: ENTRA_REFUSALS.unsupportedGrantType(grantType) };
+  const clientId = form.get("client_id") ?? basic?.clientId;
+  if (!clientId) return { refusal: ENTRA_REFUSALS.missingParameter("client_id") };
+  ctx.clientId = clientId;
+  const scope = form.get("scope");
+  if (!scope) return { refusal: ENTRA_REFUSALS.missingParameter("scope") };
+  const scopeRefusal = checkGraphScope(scope, tenant.displayName ?? tenant.id);
+  if (scopeRefusal) return { refusal: scopeRefusal };
+  return {
+    clientId,
+    secret: form.get("client_secret") ?? basic?.secret,
+    assertion: form.get("client_assertion") ?? undefined,
+    assertionType: form.get("client_assertion_type") ?? undefined,
+  };
+}
+
+/** Refuses a scope that is not Microsoft Graph's `.default` (OIDC scopes may come along). */
+function checkGraphScope(scope: string, tenantName: string): EntraRefusal | undefined {
+  const scopes = scope.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s.toLowerCase()));
+  const wrongScope = scopes.find((s) => !GRAPH_DEFAULT_SCOPES.has(s.toLowerCase()));
+  if (scopes.length > 0 && wrongScope === undefined) return undefined;
+  const bad = wrongScope ?? scope;
+  return bad.endsWith("/.default")
+    ? ENTRA_REFUSALS.unknownResource(bad.slice(0, -"/.default".length), tenantName)
+    : ENTRA_REFUSALS.invalidScope(bad);
+}
+
+/** Checks the client's secret or assertion against the app's registered credentials. */
+function authenticateClient(
+  core: EmulatorCore,
+  request: ClientCredentialsRequest,
+  app: StoredApplication,
+  where: { readonly tenantName: string; readonly tenantId: string },
+): EntraRefusal | undefined {
+  if (request.secret !== undefined) {
+    const matches = app.clientSecrets.some(
+      (s) => s.value !== undefined && secretsMatch(request.secret as string, s.value),
+    );
+    return matches ? undefined : ENTRA_REFUSALS.wrongSecret(app.appId);
+  }
+  if (!request.assertion) return ENTRA_REFUSALS.noCredential();
+  if (request.assertionType !== JWT_BEARER) return ENTRA_REFUSALS.wrongAssertionType(JWT_BEARER);
+  const base = core.baseUrl;
+  return verifyClientAssertion(request.assertion, {
+    application: app,
+    audiences: [
+      `${base}/${where.tenantName}/oauth2/v2.0/token`,
+      `${base}/${where.tenantId}/oauth2/v2.0/token`,
+      `${base}/${where.tenantId}/v2.0`,
+      `${base}/${where.tenantId}/`,
+    ],
+    findIssuer: (issuer) => core.state.findOidcIssuer(issuer),
   });
 }

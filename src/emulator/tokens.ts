@@ -14,6 +14,8 @@ import {
 } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
+import { ENTRA_REFUSALS } from "./entraErrors";
+import type { EntraRefusal } from "./entraErrors";
 import type { FixtureOidcIssuer } from "./fixture";
 import type { StoredApplication } from "./state";
 
@@ -145,16 +147,6 @@ export class AccessTokenAuthority {
   }
 }
 
-/** A refused client assertion, with the AADSTS code and message Entra uses for the case. */
-export interface AssertionFailure {
-  /** The AADSTS number. */
-  readonly aadsts: number;
-  /** The OAuth error (`invalid_client`, `invalid_request`). */
-  readonly error: string;
-  /** The human-readable part of `error_description`. */
-  readonly message: string;
-}
-
 function base64UrlThumbprint(algorithm: "sha1" | "sha256", pem: string): string | undefined {
   try {
     return createHash(algorithm).update(new X509Certificate(pem).raw).digest("base64url");
@@ -191,115 +183,82 @@ export interface AssertionContext {
  * Verifies a `client_assertion`: a JWT signed by a certificate registered on the app (identified by
  * its `x5t` or `x5t#S256` thumbprint header), or a federated token whose issuer, subject and audience
  * match one of the app's federated credentials and whose signature verifies with the issuer's key.
+ * Returns the refusal, or undefined when the assertion is good.
  */
 export function verifyClientAssertion(
   assertion: string,
   context: AssertionContext,
-): AssertionFailure | undefined {
+): EntraRefusal | undefined {
   const decoded = jwt.decode(assertion, { complete: true });
-  if (!decoded || typeof decoded.payload === "string")
-    return { aadsts: 50027, error: "invalid_request", message: "JWT token is invalid or malformed." };
+  if (!decoded || typeof decoded.payload === "string") return ENTRA_REFUSALS.malformedAssertion();
   const header = decoded.header as jwt.JwtHeader & Record<string, unknown>;
-  const payload = decoded.payload;
-  const app = context.application;
   const x5t = normalizeThumbprint(header["x5t#S256"]) ?? normalizeThumbprint(header.x5t);
-  if (x5t !== undefined) {
-    const algorithm = header["x5t#S256"] !== undefined ? "sha256" : "sha1";
-    const certificate = app.certificates.find(
-      (c) => base64UrlThumbprint(algorithm, c.certificatePem) === x5t,
+  if (x5t === undefined) return verifyFederatedAssertion(assertion, decoded.payload, context);
+  const algorithm = header["x5t#S256"] !== undefined ? "sha256" : "sha1";
+  return verifyCertificateAssertion(assertion, { algorithm, thumbprint: x5t }, context);
+}
+
+/** A certificate assertion: signed with the key of a certificate registered on the app. */
+function verifyCertificateAssertion(
+  assertion: string,
+  signer: { readonly algorithm: "sha1" | "sha256"; readonly thumbprint: string },
+  context: AssertionContext,
+): EntraRefusal | undefined {
+  const app = context.application;
+  const certificate = app.certificates.find(
+    (c) => base64UrlThumbprint(signer.algorithm, c.certificatePem) === signer.thumbprint,
+  );
+  if (!certificate)
+    return ENTRA_REFUSALS.unregisteredCertificate(
+      Buffer.from(signer.thumbprint, "base64url").toString("hex").toUpperCase(),
     );
-    if (!certificate)
-      return {
-        aadsts: 700027,
-        error: "invalid_client",
-        message: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${Buffer.from(x5t, "base64url").toString("hex").toUpperCase()}']`,
-      };
-    try {
-      jwt.verify(assertion, new X509Certificate(certificate.certificatePem).publicKey, {
-        algorithms: ["RS256", "PS256"],
-        audience: context.audiences as [string, ...string[]],
-        issuer: app.appId,
-        subject: app.appId,
-        clockTolerance: 300,
-      });
-    } catch (error) {
-      return certificateAssertionFailure(error as Error);
-    }
-    return undefined;
+  try {
+    jwt.verify(assertion, new X509Certificate(certificate.certificatePem).publicKey, {
+      algorithms: ["RS256", "PS256"],
+      audience: context.audiences as [string, ...string[]],
+      issuer: app.appId,
+      subject: app.appId,
+      clockTolerance: 300,
+    });
+  } catch (error) {
+    return certificateAssertionFailure(error as Error);
   }
+  return undefined;
+}
+
+/** A federated assertion: a token of a trusted external issuer matching a federated credential. */
+function verifyFederatedAssertion(
+  assertion: string,
+  payload: jwt.JwtPayload,
+  context: AssertionContext,
+): EntraRefusal | undefined {
   const iss = typeof payload.iss === "string" ? payload.iss : "";
   const sub = typeof payload.sub === "string" ? payload.sub : "";
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud ?? ""];
-  const byIssuer = app.federatedCredentials.filter((c) => c.issuer === iss);
-  if (byIssuer.length === 0)
-    return {
-      aadsts: 700211,
-      error: "invalid_client",
-      message: `No matching federated identity record found for presented assertion issuer '${iss}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
-    };
+  const byIssuer = context.application.federatedCredentials.filter((c) => c.issuer === iss);
+  if (byIssuer.length === 0) return ENTRA_REFUSALS.federatedIssuer(iss);
   const bySubject = byIssuer.filter((c) => c.subject === sub);
-  if (bySubject.length === 0)
-    return {
-      aadsts: 700213,
-      error: "invalid_client",
-      message: `No matching federated identity record found for presented assertion subject '${sub}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
-    };
+  if (bySubject.length === 0) return ENTRA_REFUSALS.federatedSubject(sub);
   if (!bySubject.some((c) => c.audiences.some((aud) => audiences.includes(aud))))
-    return {
-      aadsts: 700212,
-      error: "invalid_client",
-      message: `No matching federated identity record found for presented assertion audience '${audiences.join(",")}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
-    };
+    return ENTRA_REFUSALS.federatedAudience(audiences.join(","));
   const trusted = context.findIssuer(iss);
-  if (!trusted)
-    return {
-      aadsts: 50166,
-      error: "invalid_client",
-      message: `Request to External OIDC endpoint failed: the issuer '${iss}' has no signing keys registered in the emulator fixture (oidcIssuers).`,
-    };
+  if (!trusted) return ENTRA_REFUSALS.issuerWithoutKeys(iss);
   try {
     jwt.verify(assertion, issuerKey(trusted), {
       algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"],
     });
   } catch (error) {
-    if ((error as Error).name === "TokenExpiredError")
-      return {
-        aadsts: 700024,
-        error: "invalid_client",
-        message: "Client assertion is not within its valid time range.",
-      };
-    return {
-      aadsts: 5002738,
-      error: "invalid_client",
-      message: `Invalid JWT token. The signature of the presented assertion could not be validated with the keys of issuer '${iss}'.`,
-    };
+    if ((error as Error).name === "TokenExpiredError") return ENTRA_REFUSALS.assertionOutOfTime();
+    return ENTRA_REFUSALS.federatedSignature(iss);
   }
   return undefined;
 }
 
-function certificateAssertionFailure(error: Error): AssertionFailure {
+function certificateAssertionFailure(error: Error): EntraRefusal {
   if (error.name === "TokenExpiredError" || error.name === "NotBeforeError")
-    return {
-      aadsts: 700024,
-      error: "invalid_client",
-      message: "Client assertion is not within its valid time range.",
-    };
-  if (error.message.startsWith("jwt audience invalid"))
-    return {
-      aadsts: 700212,
-      error: "invalid_client",
-      message: "The audience claim of the client assertion is not the token endpoint of this tenant.",
-    };
+    return ENTRA_REFUSALS.assertionOutOfTime();
+  if (error.message.startsWith("jwt audience invalid")) return ENTRA_REFUSALS.assertionAudience();
   if (error.message.startsWith("jwt issuer invalid") || error.message.startsWith("jwt subject invalid"))
-    return {
-      aadsts: 700023,
-      error: "invalid_client",
-      message:
-        "Client assertion audience claim does not match Realm issuer: the iss and sub claims must be the client id.",
-    };
-  return {
-    aadsts: 700027,
-    error: "invalid_client",
-    message: "Client assertion failed signature validation.",
-  };
+    return ENTRA_REFUSALS.assertionIssuer();
+  return ENTRA_REFUSALS.assertionSignature();
 }
