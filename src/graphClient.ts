@@ -1,20 +1,20 @@
 /**
  * The Graph client: one per credential per provider process. It turns settings into a token (cached
  * by @azure/identity until near expiry), paces provisionOnDemand POSTs, retries what is retryable,
- * caches each job's schema, and turns failures into typed errors with request ids.
+ * caches each job's schema, and turns failures into typed errors with request ids. It knows nothing
+ * of Pulumi: its settings come in as one plain object, its log lines go out through one function.
  */
 import { randomUUID } from "node:crypto";
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { createCredential, type ResolvedCredential } from "./graph/credential";
+import { createCredential, credentialHint, type ResolvedCredential } from "./graph/credential";
 import type { GraphCallTarget } from "./graph/errors";
 import { toGraphRequestError, toTokenRequestError } from "./graph/errorMapping";
 import { Pacer } from "./graph/pacer";
-import { redactError } from "./graph/redact";
+import type { GraphApiVersion, ProvisionParameter } from "./graph/model";
 import { withRetries } from "./graph/retry";
 import type { SynchronizationSchema } from "./graph/rules";
+import type { GraphSettings } from "./graph/settings";
 import { ResponseCapture, createTransport } from "./graph/transport";
-import { secretsOf, type ProviderSettings } from "./provider/settings";
-import type { GraphApiVersion, ProvisionParameter } from "./types";
 
 /** How long one HTTP attempt may take before it counts as "no answer" and is retried. */
 const ATTEMPT_TIMEOUT_MS = 120_000;
@@ -41,23 +41,32 @@ export interface CallOptions {
   readonly timeoutSeconds: number;
 }
 
+/** How a client reports what it does; every option documents its default. */
+export interface GraphClientOptions {
+  /** Receives one line per retry or wait. Default: standard error (the engine shows it as a diagnostic). */
+  readonly log?: (line: string) => void;
+}
+
 /** A Graph client bound to one credential. Get it with `graphClientFor(settings)`. */
 export class GraphClient {
   private readonly credential: ResolvedCredential;
   private readonly transport: Client;
   private readonly pacer: Pacer;
   private readonly schemas = new Map<string, Promise<SynchronizationSchema>>();
-  private readonly secrets: string[];
   private readonly paceKey: string;
+  private readonly log: (line: string) => void;
   private pendingToken?: Promise<string>;
   private tokenExpiresAt = 0;
 
-  constructor(private readonly settings: ProviderSettings) {
+  constructor(
+    private readonly settings: GraphSettings,
+    options: GraphClientOptions = {},
+  ) {
     this.credential = createCredential(settings);
     this.transport = createTransport(settings.graphUrl, () => this.token());
     this.pacer = new Pacer(settings.rateLimit);
-    this.secrets = secretsOf(settings);
     this.paceKey = `${settings.tenantId ?? "default"}/${settings.clientId ?? "default"}`;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
   /**
@@ -75,7 +84,12 @@ export class GraphClient {
           return token.token;
         },
         (error: unknown) => {
-          throw toTokenRequestError(error, this.credential.method, this.settings.authorityHost);
+          throw toTokenRequestError(
+            error,
+            this.credential.method,
+            this.settings.authorityHost,
+            credentialHint(this.settings, this.credential.method),
+          );
         },
       );
       pending.catch(() => {
@@ -91,39 +105,36 @@ export class GraphClient {
     options: CallOptions,
     send: (signal: AbortSignal, clientRequestId: string) => Promise<T>,
   ): Promise<T> {
-    try {
-      return await withRetries(
-        options.target,
-        {
-          deadline: options.deadline,
-          timeoutSeconds: options.timeoutSeconds,
-          replicationWindowMs: this.settings.replicationWindowMs,
-          onRetryAfter: (until) => this.pacer.pause(this.paceKey, until),
-        },
-        async (remainingMs) => {
-          const clientRequestId = randomUUID();
-          const limit = Math.min(remainingMs, ATTEMPT_TIMEOUT_MS);
-          const controller = new AbortController();
-          const timer = setTimeout(() => controller.abort(), limit);
-          try {
-            // Fetch the token first, so a token failure surfaces as itself, not as a transport error.
-            await this.token();
-            return await send(controller.signal, clientRequestId);
-          } catch (error) {
-            throw toGraphRequestError(
-              error,
-              options.target,
-              clientRequestId,
-              controller.signal.aborted ? limit : undefined,
-            );
-          } finally {
-            clearTimeout(timer);
-          }
-        },
-      );
-    } catch (error) {
-      throw redactError(error, this.secrets);
-    }
+    return withRetries(
+      options.target,
+      {
+        deadline: options.deadline,
+        timeoutSeconds: options.timeoutSeconds,
+        replicationWindowMs: this.settings.replicationWindowMs,
+        onRetryAfter: (until) => this.pacer.pause(this.paceKey, until),
+        log: this.log,
+      },
+      async (remainingMs) => {
+        const clientRequestId = randomUUID();
+        const limit = Math.min(remainingMs, ATTEMPT_TIMEOUT_MS);
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), limit);
+        try {
+          // Fetch the token first, so a token failure surfaces as itself, not as a transport error.
+          await this.token();
+          return await send(controller.signal, clientRequestId);
+        } catch (error) {
+          throw toGraphRequestError(
+            error,
+            options.target,
+            clientRequestId,
+            controller.signal.aborted ? limit : undefined,
+          );
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    );
   }
 
   /** `GET …/jobs/{jobId}/schema`, once per job per process (a failed fetch is not cached). */
@@ -177,11 +188,11 @@ export class GraphClient {
 const clients = new Map<string, GraphClient>();
 
 /** The process-wide client for these settings: one token cache, one schema cache, one pacer. */
-export function graphClientFor(settings: ProviderSettings): GraphClient {
-  const key = JSON.stringify(settings);
+export function graphClientFor(settings: GraphSettings, options: GraphClientOptions = {}): GraphClient {
+  const key = JSON.stringify({ ...settings, sources: undefined }); // where a value came from changes nothing
   let client = clients.get(key);
   if (!client) {
-    client = new GraphClient(settings);
+    client = new GraphClient(settings, options);
     clients.set(key, client);
   }
   return client;

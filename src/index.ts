@@ -1,27 +1,34 @@
 /** pulumi-azuread-provision-on-demand: provision users and groups on demand through Entra ID. */
-export {
-  SynchronizationJobProvisionOnDemand,
-  provisionOnDemandProvider,
-  parseTimeoutSeconds,
-} from "./provisionOnDemand";
+export { SynchronizationJobProvisionOnDemand, provisionOnDemandProvider } from "./provisionOnDemand";
 export type {
   SynchronizationJobProvisionOnDemandArgs,
   ProvisionParameterArgs,
   SubjectArgs,
 } from "./provisionOnDemand";
 export type {
+  GraphApiVersion,
   Subject,
   SubjectObjectTypeName,
   ProvisionParameter,
-  ProvisionOnDemandOutputs,
   ProvisioningResult,
+  ProvisioningReportOutcome,
   ProvisioningStatus,
   ProvisioningStep,
-} from "./types";
+} from "./graph/model";
+export type {
+  ProvisionOnDemandInputs,
+  ProvisionOnDemandOutputs,
+  ResolvedProvisionParameter,
+  RuleIdSource,
+} from "./provider/state";
 export {
+  ProvisionOnDemandError,
+  isProvisionOnDemandError,
   GraphRequestError,
   ProvisioningFailedError,
   TimeoutExceededError,
   TokenRequestError,
   RuleResolutionError,
+  UnreadableResponseError,
 } from "./graph/errors";
+export type { GraphCallTarget, ProvisionOnDemandErrorOptions } from "./graph/errors";

@@ -1,10 +1,18 @@
 /**
  * The resource users write in their programs, and the small provider shell that Pulumi serialises
  * into state. The shell captures nothing: each method loads the implementation by package name at run
- * time, so no client, credential or config is ever written to state (see DESIGN section 5).
+ * time, so no client, credential or config is ever written to state (docs/ARCHITECTURE.md, "The
+ * serialised shell").
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { SubjectObjectTypeName } from "./types";
+import { parseDurationMs } from "./duration";
+import type {
+  GraphApiVersion,
+  ProvisioningStatus,
+  ProvisioningStep,
+  SubjectObjectTypeName,
+} from "./graph/model";
+import type { ResolvedProvisionParameter } from "./provider/state";
 
 /** One object to provision, as a program gives it. */
 export interface SubjectArgs {
@@ -35,7 +43,7 @@ export interface SynchronizationJobProvisionOnDemandArgs {
   /** Arbitrary values; any change provisions again (the resource is replaced). */
   triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** `beta` (default) or `v1.0`. */
-  apiVersion?: pulumi.Input<"beta" | "v1.0">;
+  apiVersion?: pulumi.Input<GraphApiVersion>;
   /** Whether a provisioning outcome of `Failure` fails the deployment. Default `true`. */
   failOnProvisioningError?: pulumi.Input<boolean>;
 }
@@ -65,19 +73,13 @@ export const provisionOnDemandProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /**
- * Parses a Pulumi custom-timeout string (`"15m"`, `"1h30m"`, `"90s"`) into seconds.
- * Throws an error naming `customTimeouts.create` for anything else.
+ * `customTimeouts.create` (`"15m"`, `"1h30m"`, `"90s"`) in seconds. Not part of the package's
+ * public surface (index.ts does not export it); exported for its unit test.
  */
-export function parseTimeoutSeconds(text: string): number {
-  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
-  const consumed = parts.map((p) => p[0]).join("");
-  if (parts.length === 0 || consumed !== text.trim()) {
-    throw new Error(`customTimeouts.create "${text}" is not a duration like "15m", "1h30m" or "90s"`);
-  }
-  const unit = { h: 3600, m: 60, s: 1, ms: 0.001 };
-  const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
-  if (seconds <= 0) throw new Error(`customTimeouts.create "${text}" must be longer than zero`);
-  return seconds;
+export function createTimeoutSeconds(text: string): number {
+  const ms = parseDurationMs(text, "customTimeouts.create");
+  if (ms <= 0) throw new RangeError(`customTimeouts.create "${text}" must be longer than zero`);
+  return ms / 1000;
 }
 
 /**
@@ -91,29 +93,21 @@ export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource
   /** The bare synchronization job id. */
   declare public readonly synchronizationJobId: pulumi.Output<string>;
   /** The parameters as sent, each with its `ruleId` and where it came from (`input` or `schema`). */
-  declare public readonly parameters: pulumi.Output<
-    {
-      ruleId: string;
-      ruleIdSource: "input" | "schema";
-      subjects: { objectId: string; objectTypeName: string }[];
-    }[]
-  >;
+  declare public readonly parameters: pulumi.Output<ResolvedProvisionParameter[]>;
   /** The triggers, as given. */
   declare public readonly triggers: pulumi.Output<Record<string, string> | undefined>;
   /** The Graph API version used. */
-  declare public readonly apiVersion: pulumi.Output<string>;
+  declare public readonly apiVersion: pulumi.Output<GraphApiVersion>;
   /** Whether a `Failure` outcome fails the deployment. */
   declare public readonly failOnProvisioningError: pulumi.Output<boolean>;
   /** The overall outcome, the worst of all reports: `Failure` > `Warning` > `Skipped` > `Success`. */
-  declare public readonly result: pulumi.Output<"Success" | "Skipped" | "Warning" | "Failure">;
+  declare public readonly result: pulumi.Output<ProvisioningStatus>;
   /** The error code of the failing or skipping report, if any. */
   declare public readonly errorCode: pulumi.Output<string | undefined>;
   /** The error message of the failing or skipping report, if any. */
   declare public readonly errorMessage: pulumi.Output<string | undefined>;
   /** Every report's provisioning steps, flattened. */
-  declare public readonly steps: pulumi.Output<
-    { name: string; type: string; status: string; description: string }[]
-  >;
+  declare public readonly steps: pulumi.Output<ProvisioningStep[]>;
   /** Graph's `request-id` of the successful POST. */
   declare public readonly requestId: pulumi.Output<string>;
 
@@ -130,7 +124,7 @@ export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource
     const timeout = opts?.customTimeouts?.create;
     const props: Record<string, unknown> = {
       ...args,
-      createTimeoutSeconds: timeout === undefined ? undefined : parseTimeoutSeconds(timeout),
+      createTimeoutSeconds: timeout === undefined ? undefined : createTimeoutSeconds(timeout),
       result: undefined,
       errorCode: undefined,
       errorMessage: undefined,

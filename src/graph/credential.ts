@@ -3,9 +3,10 @@
  * managed identity, Azure CLI; with none configured, `DefaultAzureCredential` (AZURE_* environment,
  * workload identity, managed identity, Azure CLI, …). @azure/identity is loaded lazily here.
  */
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/core-auth";
-import type { ProviderSettings } from "../provider/settings";
+import type { GraphSettings } from "./settings";
 
 /** Which method a credential uses, for log lines and errors (never holds a secret). */
 export type CredentialMethod =
@@ -27,30 +28,43 @@ function need(value: string | undefined, key: string, method: string): string {
   return value;
 }
 
-/** Reads a PEM or PKCS#12 certificate file into one PEM string (certificate + private key). */
-export function loadCertificatePem(path: string, password: string | undefined): string {
+/**
+ * The certificate as @azure/identity takes it. A PEM file goes as a path, with its password when the
+ * key is encrypted (identity decrypts it). A PKCS#12 (.pfx) file, which identity cannot read, is
+ * converted to one PEM string (key + certificates) with node-forge, loaded only for that case.
+ */
+export function certificateOptions(
+  path: string,
+  password: string | undefined,
+): { certificatePath: string; certificatePassword?: string } | { certificate: string } {
   const bytes = readFileSync(path);
   const text = bytes.toString("utf8");
-  if (
-    text.includes("-----BEGIN") &&
-    !text.includes("ENCRYPTED PRIVATE KEY") &&
-    !text.includes("Proc-Type: 4,ENCRYPTED")
-  ) {
-    return text; // a plain PEM: @azure/identity reads it as it is
-  }
-  const forge = require("node-forge") as typeof import("node-forge");
   if (text.includes("-----BEGIN")) {
-    if (!password)
+    const encrypted = text.includes("ENCRYPTED PRIVATE KEY") || text.includes("Proc-Type: 4,ENCRYPTED");
+    if (encrypted && !password) {
       throw new Error(`the certificate ${path} has an encrypted key: set azuread:clientCertificatePassword`);
-    // forge reads only the first PEM block, and files usually start with the certificate.
-    const keyBlock =
-      /-----BEGIN (ENCRYPTED PRIVATE KEY|RSA PRIVATE KEY)-----[\s\S]+?-----END \1-----/.exec(text)?.[0] ??
-      text;
-    const key = forge.pki.decryptRsaPrivateKey(keyBlock, password);
-    if (!key) throw new Error(`the certificate ${path} could not be decrypted with the given password`);
-    const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    return [forge.pki.privateKeyToPem(key), ...certs].join("\n");
+    }
+    if (encrypted && !opensWith(text, password!)) {
+      throw new Error(`the certificate ${path} could not be decrypted with the given password`);
+    }
+    return encrypted ? { certificatePath: path, certificatePassword: password } : { certificatePath: path };
   }
+  return { certificate: pfxToPem(bytes, path, password) };
+}
+
+/** True when the PEM's encrypted key opens with `password` (checked here so the error is clear). */
+function opensWith(pem: string, password: string): boolean {
+  try {
+    createPrivateKey({ key: pem, format: "pem", passphrase: password });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a PKCS#12 file into one PEM string: the private key, then every certificate. */
+function pfxToPem(bytes: Buffer, path: string, password: string | undefined): string {
+  const forge = require("node-forge") as typeof import("node-forge");
   let p12: import("node-forge").pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString("binary")), password ?? "");
@@ -72,7 +86,7 @@ export function loadCertificatePem(path: string, password: string | undefined): 
 }
 
 /** Builds the credential that `settings` asks for. Throws an Error naming the missing key. */
-export function createCredential(settings: ProviderSettings): ResolvedCredential {
+export function createCredential(settings: GraphSettings): ResolvedCredential {
   const identity = require("@azure/identity") as typeof import("@azure/identity");
   const options = {
     authorityHost: settings.authorityHost,
@@ -80,15 +94,18 @@ export function createCredential(settings: ProviderSettings): ResolvedCredential
   };
   const { tenantId, clientId } = settings;
   if (settings.clientCertificatePath) {
-    const pem = loadCertificatePem(settings.clientCertificatePath, settings.clientCertificatePassword);
+    const certificate = certificateOptions(
+      settings.clientCertificatePath,
+      settings.clientCertificatePassword,
+    );
+    const tenant = need(tenantId, "tenantId", "Certificate");
+    const client = need(clientId, "clientId", "Certificate");
     return {
       method: "clientCertificate",
-      credential: new identity.ClientCertificateCredential(
-        need(tenantId, "tenantId", "Certificate"),
-        need(clientId, "clientId", "Certificate"),
-        { certificate: pem },
-        options,
-      ),
+      credential:
+        "certificate" in certificate
+          ? new identity.ClientCertificateCredential(tenant, client, certificate, options)
+          : new identity.ClientCertificateCredential(tenant, client, certificate, options),
     };
   }
   if (settings.clientSecret) {
@@ -134,4 +151,30 @@ export function createCredential(settings: ProviderSettings): ResolvedCredential
     return { method: "azureCli", credential: new identity.AzureCliCredential({ tenantId }) };
   }
   return { method: "default", credential: new identity.DefaultAzureCredential({ ...options, tenantId }) };
+}
+
+/** The settings each method reads its secret from, for the hint of a token error. */
+const METHOD_SETTINGS: Partial<Record<CredentialMethod, readonly (keyof GraphSettings)[]>> = {
+  clientSecret: ["clientSecret", "clientId", "tenantId"],
+  clientCertificate: ["clientCertificatePath", "clientId", "tenantId"],
+  oidc: ["oidcToken", "oidcTokenFilePath", "clientId", "tenantId"],
+};
+
+/**
+ * Says where the failing credential's values came from (`client secret from ARM_CLIENT_SECRET, …`)
+ * and, against a login host that is not Microsoft's (an emulator), that an emulator's secret is new
+ * at every start unless its fixture pins it. Never includes a value.
+ */
+export function credentialHint(settings: GraphSettings, method: CredentialMethod): string | undefined {
+  const names = METHOD_SETTINGS[method] ?? [];
+  const from = names
+    .filter((name) => settings.sources?.[name])
+    .map((name) => `${name} from ${settings.sources![name]}`);
+  const parts = from.length > 0 ? [`The credential's values came from: ${from.join(", ")}`] : [];
+  if (settings.customAuthority && method === "clientSecret") {
+    parts.push(
+      "If this login host is the bundled graph-emulator: its client secret is new at every start unless its fixture pins one (see the emulator's printed exports)",
+    );
+  }
+  return parts.length > 0 ? parts.join(". ") : undefined;
 }

@@ -44,26 +44,36 @@ export function toGraphRequestError(
       timedOutAfterMs !== undefined
         ? `no answer within ${Math.round(timedOutAfterMs / 1000)}s`
         : `${e.message || String(e.body ?? e.name ?? error)}${cause ? ` (${cause})` : ""}`;
-    return new GraphRequestError({ code, message, status: 0, clientRequestId }, target);
+    return new GraphRequestError({
+      code,
+      serverMessage: message,
+      status: 0,
+      clientRequestId,
+      target,
+      cause: error,
+    });
   }
-  return new GraphRequestError(
-    {
-      code: e.code && e.code !== "Error" ? e.code : `HTTP${status}`,
-      message: e.message || (typeof e.body === "string" ? e.body.slice(0, 300) : "no error message"),
-      status,
-      requestId: e.requestId ?? e.headers?.get?.("request-id") ?? undefined,
-      clientRequestId: e.headers?.get?.("client-request-id") ?? clientRequestId,
-      retryAfterMs: retryAfterMs(e.headers),
-    },
+  return new GraphRequestError({
+    code: e.code && e.code !== "Error" ? e.code : `HTTP${status}`,
+    serverMessage: e.message || (typeof e.body === "string" ? e.body.slice(0, 300) : "no error message"),
+    status,
+    requestId: e.requestId ?? e.headers?.get?.("request-id") ?? undefined,
+    clientRequestId: e.headers?.get?.("client-request-id") ?? clientRequestId,
+    retryAfterMs: retryAfterMs(e.headers),
     target,
-  );
+    cause: error,
+  });
 }
 
-/** Wraps an @azure/identity error: keeps Entra's code, description and correlation id, drops MSAL's stack. */
+/**
+ * Wraps an @azure/identity error: keeps Entra's code, description and correlation id, and the
+ * original as `cause`. @param hint what the user can do, appended to the message (e.g. where the secret came from).
+ */
 export function toTokenRequestError(
   error: unknown,
   method: string,
   authorityHost: string,
+  hint?: string,
 ): TokenRequestError {
   if (error instanceof TokenRequestError) return error;
   const e = error as {
@@ -74,13 +84,16 @@ export function toTokenRequestError(
   };
   const entra = e.errorResponse ? undefined : parseMsalServerError(e.message);
   if (entra) {
-    return new TokenRequestError(
-      entra.error,
-      `${entra.description} [authority ${authorityHost}]`,
-      entra.status,
+    return new TokenRequestError({
+      code: entra.error,
+      serverMessage: entra.description,
+      status: entra.status,
       method,
-      entra.correlationId,
-    );
+      authorityHost,
+      correlationId: entra.correlationId,
+      hint,
+      cause: error,
+    });
   }
   const code = e.errorResponse?.error ?? e.name ?? "CredentialError";
   let description = (e.errorResponse?.errorDescription ?? e.message ?? String(error)).split("\n")[0];
@@ -91,13 +104,16 @@ export function toTokenRequestError(
       " tenant id is wrong, or the host's TLS certificate is not trusted (for a private CA, set NODE_EXTRA_CA_CERTS)";
   }
   const status = typeof e.statusCode === "number" && e.statusCode > 0 ? e.statusCode : 0;
-  return new TokenRequestError(
+  return new TokenRequestError({
     code,
-    `${description} [authority ${authorityHost}]`,
+    serverMessage: description,
     status,
     method,
-    e.errorResponse?.correlationId,
-  );
+    authorityHost,
+    correlationId: e.errorResponse?.correlationId,
+    hint,
+    cause: error,
+  });
 }
 
 /**

@@ -3,37 +3,10 @@
  * so that many resources in one deployment queue politely instead of collecting 429 answers.
  * One pacer serves the whole provider process; each tenant + app pair gets its own window.
  */
-
-/** A request budget: at most `count` requests in any `windowMs` milliseconds. */
-export interface RateLimit {
-  /** Requests allowed per window. */
-  readonly count: number;
-  /** The window length in milliseconds. */
-  readonly windowMs: number;
-}
-
-/** Graph's documented limit for provisionOnDemand: 5 requests per 10 seconds. */
-export const GRAPH_PROVISION_ON_DEMAND_LIMIT: RateLimit = { count: 5, windowMs: 10_000 };
+import type { RateLimit } from "../duration";
 
 /** Extra room added to each window, so clock jitter and network delay do not land a request early. */
 const SAFETY_MARGIN_MS = 150;
-
-/**
- * Parses `"5/10s"`, `"10/500ms"`, `"30/1m"` or `"off"`. Returns `undefined` for "off"; throws a
- * message naming the expected form otherwise.
- */
-export function parseRateLimit(text: string): RateLimit | undefined {
-  const trimmed = text.trim().toLowerCase();
-  if (trimmed === "off" || trimmed === "none" || trimmed === "false") return undefined;
-  const match = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(trimmed);
-  if (!match || Number(match[1]) < 1 || Number(match[2]) <= 0) {
-    throw new Error(
-      `rate limit "${text}" is not of the form COUNT/WINDOW (e.g. "5/10s", "10/500ms") or "off"`,
-    );
-  }
-  const unit = { ms: 1, s: 1000, m: 60_000 }[match[3] as "ms" | "s" | "m"];
-  return { count: Number(match[1]), windowMs: Number(match[2]) * unit };
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -4,13 +4,21 @@
  * live tenants send (`key` = a .NET type name, `value` = an array of reports). The outcome is decided
  * from the reports' statuses, never from the HTTP code.
  */
-import type { ProvisioningResult, ProvisioningStatus, ProvisioningStep } from "../types";
+import { UnreadableResponseError } from "./errors";
+import {
+  PROVISIONING_STATUSES,
+  type ProvisioningReportOutcome,
+  type ProvisioningResult,
+  type ProvisioningStatus,
+  type ProvisioningStep,
+} from "./model";
 
 /** Worst first: the order used to pick the overall result. */
-const SEVERITY: readonly ProvisioningStatus[] = ["Failure", "Warning", "Skipped", "Success"];
+const SEVERITY = PROVISIONING_STATUSES;
 
 /** One provisioning report as Graph sends it (only the fields we read). */
 interface Report {
+  sourceIdentity?: { id?: string };
   statusInfo?: {
     status?: string;
     errorCode?: string;
@@ -41,7 +49,8 @@ function toStatus(value: unknown): ProvisioningStatus | undefined {
   return SEVERITY.find((s) => s.toLowerCase() === value.toLowerCase());
 }
 
-function worst(statuses: (ProvisioningStatus | undefined)[]): ProvisioningStatus {
+/** The worst of `statuses` (`Success` when none is known). */
+export function worst(statuses: readonly (ProvisioningStatus | undefined)[]): ProvisioningStatus {
   return SEVERITY.find((s) => statuses.includes(s)) ?? "Success";
 }
 
@@ -62,49 +71,66 @@ function reportError(report: Report, status: ProvisioningStatus): { code?: strin
   };
 }
 
-/** Thrown when the answer is not a stringKeyStringValuePair we can read. */
-export class UnreadableResponseError extends Error {
-  override readonly name = "UnreadableResponseError";
+function toSteps(report: Report): ProvisioningStep[] {
+  return (report.provisioningSteps ?? []).map((s) => ({
+    name: String(s.name ?? ""),
+    type: String(s.type ?? ""),
+    status: String(s.status ?? ""),
+    description: String(s.description ?? ""),
+  }));
 }
 
-/** Parses either answer shape into `result`, `errorCode`, `errorMessage` and `steps`. */
-export function parseProvisioningResponse(body: unknown): ProvisioningResult {
+/** One report's outcome: its object, worst status, error and steps. */
+function toOutcome(report: Report): ProvisioningReportOutcome {
+  const result = reportStatus(report);
+  const objectId = typeof report.sourceIdentity?.id === "string" ? report.sourceIdentity.id : undefined;
+  const error = result === "Success" ? {} : reportError(report, result);
+  return {
+    ...(objectId ? { objectId } : {}),
+    result,
+    ...(error.code ? { errorCode: error.code } : {}),
+    ...(error.message ? { errorMessage: error.message } : {}),
+    steps: toSteps(report),
+  };
+}
+
+/**
+ * Parses either answer shape into `result`, `errorCode`, `errorMessage`, `steps` and one outcome per
+ * report. @param requestId the answer's request-id, carried by the error when the body is unreadable.
+ */
+export function parseProvisioningResponse(body: unknown, requestId?: string): ProvisioningResult {
   const pair = body as { key?: unknown; value?: unknown } | undefined;
   const value = parseJson(pair?.value);
   if (!pair || value === undefined || value === null || typeof value !== "object") {
     throw new UnreadableResponseError(
       `provisionOnDemand answered 200 with a body that is not a stringKeyStringValuePair of reports: ${JSON.stringify(body)?.slice(0, 300)}`,
+      { requestId },
     );
   }
   const reports = (Array.isArray(value) ? value : [value]) as Report[];
   if (reports.length === 0) {
     // No report means no status to decide from: claiming Success would be a guess.
-    throw new UnreadableResponseError("provisionOnDemand answered 200 without any provisioning report");
+    throw new UnreadableResponseError("provisionOnDemand answered 200 without any provisioning report", {
+      requestId,
+    });
   }
   const summary = parseJson(pair.key) as
     { result?: string; details?: { errorCode?: string; errorMessage?: string } } | undefined;
   const summaryStatus = typeof summary === "object" && summary ? toStatus(summary.result) : undefined;
 
-  const statuses = reports.map(reportStatus);
-  const result = worst([...statuses, summaryStatus]);
-  const steps: ProvisioningStep[] = reports.flatMap((r) =>
-    (r.provisioningSteps ?? []).map((s) => ({
-      name: String(s.name ?? ""),
-      type: String(s.type ?? ""),
-      status: String(s.status ?? ""),
-      description: String(s.description ?? ""),
-    })),
-  );
-  if (result === "Success") return { result, steps };
+  const outcomes = reports.map(toOutcome);
+  const result = worst([...outcomes.map((o) => o.result), summaryStatus]);
+  const steps = outcomes.flatMap((o) => o.steps);
+  if (result === "Success") return { result, steps, reports: outcomes };
 
-  const culprit = reports[statuses.indexOf(result)];
-  const fromReport = culprit ? reportError(culprit, result) : {};
-  const errorCode = summary?.details?.errorCode ?? fromReport.code;
-  const errorMessage = summary?.details?.errorMessage ?? fromReport.message;
+  const culprit = outcomes.find((o) => o.result === result);
+  const errorCode = summary?.details?.errorCode ?? culprit?.errorCode;
+  const errorMessage = summary?.details?.errorMessage ?? culprit?.errorMessage;
   return {
     result,
     ...(errorCode ? { errorCode } : {}),
     ...(errorMessage ? { errorMessage } : {}),
     steps,
+    reports: outcomes,
   };
 }

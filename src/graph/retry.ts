@@ -9,7 +9,7 @@
  * | token endpoint 429 or 5xx                 | yes, until the create timeout                    | jittered backoff                      |
  * | any other 4xx, other token failures       | no: fails at once                                | —                                     |
  *
- * p-retry runs the attempts; this module decides, waits and logs.
+ * `withRetries` runs the attempts in a plain loop; `decideRetry` decides; both live here.
  */
 import { GraphRequestError, TimeoutExceededError, TokenRequestError, type GraphCallTarget } from "./errors";
 
@@ -29,6 +29,8 @@ export interface RetryOptions {
   readonly log?: (line: string) => void;
   /** Called with the server's Retry-After (epoch ms) so the pacer holds other requests too. */
   readonly onRetryAfter?: (untilMs: number) => void;
+  /** Cuts a wait between attempts short (the next attempt then sees the deadline). Default: none. */
+  readonly signal?: AbortSignal;
 }
 
 /** Statuses that mean "try again later". */
@@ -90,52 +92,67 @@ export function decideRetry(
   return { retry: false, reason: `HTTP ${error.status} is not retryable`, delayMs: 0 };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Sleeps `ms`, or less when `signal` aborts first. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
 
 /**
  * Runs `attempt` until it succeeds, a failure is not retryable, or the deadline passes.
  * `attempt` receives the remaining time, so it can bound a single request by it.
+ *
+ * A plain loop rather than p-retry: the wait before each attempt is the server's Retry-After when it
+ * sent one, which p-retry's fixed backoff options cannot express, and the deadline covers the wait too.
  */
 export async function withRetries<T>(
   target: GraphCallTarget,
   options: RetryOptions,
   attempt: (remainingMs: number, attemptNumber: number) => Promise<T>,
 ): Promise<T> {
-  // p-retry is ESM-only: it is imported lazily (tsc keeps import() under module node16).
-  const { default: pRetry } = await import("p-retry");
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const started = Date.now();
-  let attempts = 0;
-  let lastError: Error | undefined;
-  const timeout = () => new TimeoutExceededError(options.timeoutSeconds, attempts, lastError, target);
-  return pRetry(
-    async (attemptNumber) => {
-      attempts = attemptNumber;
-      const remaining = options.deadline - Date.now();
-      if (remaining <= 0) throw timeout();
-      return attempt(remaining, attemptNumber);
-    },
-    {
-      retries: Number.POSITIVE_INFINITY,
-      minTimeout: 0,
-      maxTimeout: 0,
-      onFailedAttempt: async ({ error, attemptNumber }) => {
-        if (error instanceof TimeoutExceededError) throw error;
-        lastError = error;
-        const decision = decideRetry(error, attemptNumber, Date.now() - started, options);
-        if (!decision.retry) throw error;
-        const remaining = options.deadline - Date.now();
-        if (error instanceof GraphRequestError && error.retryAfterMs !== undefined) {
-          options.onRetryAfter?.(Date.now() + error.retryAfterMs);
-        }
-        if (decision.delayMs >= remaining) throw timeout();
-        log(
-          `${target.operation}: attempt ${attemptNumber} failed: ${decision.reason}; ` +
-            `retrying in ${(decision.delayMs / 1000).toFixed(1)}s ` +
-            `[job ${target.jobId}${target.subjects ? `, ${target.subjects}` : ""}]`,
-        );
-        await sleep(decision.delayMs);
-      },
-    },
-  );
+  let lastError: unknown;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    const remaining = options.deadline - Date.now();
+    if (remaining <= 0) {
+      throw new TimeoutExceededError({
+        timeoutSeconds: options.timeoutSeconds,
+        attempts: attemptNumber - 1,
+        target,
+        cause: lastError,
+      });
+    }
+    try {
+      return await attempt(remaining, attemptNumber);
+    } catch (error) {
+      if (error instanceof TimeoutExceededError) throw error;
+      lastError = error;
+      const decision = decideRetry(error, attemptNumber, Date.now() - started, options);
+      if (!decision.retry) throw error;
+      if (error instanceof GraphRequestError && error.retryAfterMs !== undefined) {
+        options.onRetryAfter?.(Date.now() + error.retryAfterMs);
+      }
+      if (decision.delayMs >= options.deadline - Date.now()) {
+        throw new TimeoutExceededError({
+          timeoutSeconds: options.timeoutSeconds,
+          attempts: attemptNumber,
+          target,
+          cause: error,
+        });
+      }
+      log(
+        `${target.operation}: attempt ${attemptNumber} failed: ${decision.reason}; ` +
+          `retrying in ${(decision.delayMs / 1000).toFixed(1)}s ` +
+          `[job ${target.jobId}${target.subjects ? `, ${target.subjects}` : ""}]`,
+      );
+      await sleep(decision.delayMs, options.signal);
+    }
+  }
 }

@@ -3,7 +3,7 @@
  * mapping whose source object is the subject's type. None or several fitting rules is an error that
  * lists every candidate.
  */
-import type { Subject } from "../types";
+import type { Subject } from "./model";
 import { RuleResolutionError } from "./errors";
 
 /** A synchronization rule, as `GET …/jobs/{jobId}/schema` lists it (only the fields we read). */

@@ -3,7 +3,8 @@
  * HTTP call. Values the engine does not know yet (during preview) are accepted unvalidated.
  */
 import { z } from "zod";
-import type { ProvisionOnDemandInputs } from "../types";
+import { GRAPH_API_VERSIONS } from "../graph/model";
+import type { ProvisionOnDemandInputs } from "./state";
 
 /** The engine's placeholder for a value that is not known yet (an output of a resource not yet created). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -51,13 +52,18 @@ const guidOrSpPath = z
   .string({ error: typeError("a GUID or /servicePrincipals/{guid}") })
   .refine((v) => GUID.test(v) || (SP_PATH.test(v) && GUID.test(SP_PATH.exec(v)![1])), {
     error: "must be a service principal object id (GUID) or /servicePrincipals/{guid}",
-  });
+  })
+  .transform((v) => (SP_PATH.exec(v)?.[1] ?? v).toLowerCase());
 
 const jobIdOrPath = z
   .string({ error: typeError("a job id or /servicePrincipals/{guid}/synchronization/jobs/{jobId}") })
   .refine((v) => JOB_ID.test(v) || (JOB_PATH.test(v) && JOB_ID.test(JOB_PATH.exec(v)![2])), {
     error:
       "must be a synchronization job id like dataBricks.<hex>.<guid>, or /servicePrincipals/{guid}/synchronization/jobs/{jobId}",
+  })
+  .transform((v) => {
+    const path = JOB_PATH.exec(v);
+    return { jobId: path ? path[2] : v, pathServicePrincipalId: path?.[1].toLowerCase() };
   });
 
 const objectTypeName = z.enum(OBJECT_TYPES, {
@@ -67,7 +73,8 @@ const objectTypeName = z.enum(OBJECT_TYPES, {
 const objectId = z
   .string({ error: typeError("a string") })
   .trim()
-  .min(1, { error: "must not be empty" });
+  .min(1, { error: "must not be empty" })
+  .transform((v) => (GUID.test(v) ? v.toLowerCase() : v));
 
 const member = z
   .strictObject(
@@ -125,21 +132,23 @@ const subject = z
     }
   });
 
-const parameter = z.strictObject(
-  {
-    ruleId: orUnknown(
-      z.string({ error: "must be a string" }).trim().min(1, {
-        error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema",
-      }),
-    ).optional(),
-    subjects: orUnknown(
-      z
-        .array(orUnknown(subject), { error: typeError("a list of subjects") })
-        .min(1, { error: "must list at least one subject" }),
-    ),
-  },
-  { error: "must be an object { ruleId?, subjects }" },
-);
+const parameter = z
+  .strictObject(
+    {
+      ruleId: orUnknown(
+        z.string({ error: "must be a string" }).trim().min(1, {
+          error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema",
+        }),
+      ).optional(),
+      subjects: orUnknown(
+        z
+          .array(orUnknown(subject), { error: typeError("a list of subjects") })
+          .min(1, { error: "must list at least one subject" }),
+      ),
+    },
+    { error: "must be an object { ruleId?, subjects }" },
+  )
+  .transform(({ ruleId, subjects }) => (ruleId === undefined ? { subjects } : { ruleId, subjects }));
 
 const inputs = z
   .strictObject({
@@ -159,20 +168,25 @@ const inputs = z
         },
       ),
     ).optional(),
-    apiVersion: orUnknown(z.enum(["beta", "v1.0"], { error: 'must be "beta" or "v1.0"' })).default("beta"),
+    apiVersion: orUnknown(
+      z.enum(GRAPH_API_VERSIONS, {
+        error: `must be ${GRAPH_API_VERSIONS.map((v) => `"${v}"`).join(" or ")}`,
+      }),
+    ).default("beta"),
     failOnProvisioningError: orUnknown(z.boolean({ error: "must be true or false" })).default(true),
     createTimeoutSeconds: orUnknown(
       z.number({ error: "must be a number of seconds" }).positive({ error: "must be greater than 0" }),
     ).default(DEFAULT_CREATE_TIMEOUT_SECONDS),
   })
   .superRefine((v, ctx) => {
-    const jobPath = typeof v.synchronizationJobId === "string" ? JOB_PATH.exec(v.synchronizationJobId) : null;
-    const sp = bareServicePrincipalId(v.servicePrincipalId);
-    if (jobPath && sp !== UNKNOWN && jobPath[1].toLowerCase() !== sp) {
+    const job = v.synchronizationJobId;
+    const fromPath = job === UNKNOWN ? undefined : job.pathServicePrincipalId;
+    const sp = v.servicePrincipalId;
+    if (fromPath && sp !== UNKNOWN && fromPath !== sp) {
       ctx.addIssue({
         code: "custom",
         path: ["synchronizationJobId"],
-        message: `names service principal ${jobPath[1]}, but servicePrincipalId is ${sp}: they must be the same`,
+        message: `names service principal ${fromPath}, but servicePrincipalId is ${sp}: they must be the same`,
       });
     }
     if (!Array.isArray(v.parameters)) return;
@@ -191,20 +205,12 @@ const inputs = z
         message: `Graph provisions at most one group per request, found ${groups.length} (${groups.join(", ")}): use one resource per group`,
       });
     }
-  });
-
-/** `abc` → `abc`; `/servicePrincipals/ABC` → `abc`. GUIDs are lower-cased; unknown stays unknown. */
-function bareServicePrincipalId(value: unknown): string {
-  if (typeof value !== "string" || value === UNKNOWN) return UNKNOWN;
-  const path = SP_PATH.exec(value);
-  return (path ? path[1] : value).toLowerCase();
-}
-
-/** A job path's last segment, or the job id as it is. */
-function bareJobId(value: string): string {
-  const path = JOB_PATH.exec(value);
-  return path ? path[2] : value;
-}
+  })
+  .transform(({ synchronizationJobId, triggers, ...rest }) => ({
+    ...rest,
+    synchronizationJobId: synchronizationJobId === UNKNOWN ? UNKNOWN : synchronizationJobId.jobId,
+    ...(triggers === undefined ? {} : { triggers }),
+  }));
 
 /** Formats a zod path as `parameters[0].subjects[1].objectTypeName`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -244,43 +250,10 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
   if (!parsed.success) {
     return { inputs: news, failures: toFailures(parsed.error.issues) };
   }
-  const v = parsed.data;
-  const normalised: Record<string, unknown> = {
-    ...v,
-    servicePrincipalId: bareServicePrincipalId(v.servicePrincipalId),
-    synchronizationJobId: v.synchronizationJobId === UNKNOWN ? UNKNOWN : bareJobId(v.synchronizationJobId),
-    parameters: v.parameters === UNKNOWN ? UNKNOWN : v.parameters.map(normaliseParameter),
+  return {
+    inputs: provider === undefined ? parsed.data : { ...parsed.data, __provider: provider },
+    failures: [],
   };
-  if (v.triggers === undefined) delete normalised.triggers;
-  if (provider !== undefined) normalised.__provider = provider;
-  return { inputs: normalised, failures: [] };
-}
-
-type ParsedParameter = Exclude<z.infer<typeof parameter>, typeof UNKNOWN> | typeof UNKNOWN;
-
-function normaliseParameter(p: ParsedParameter): unknown {
-  if (p === UNKNOWN || p.subjects === UNKNOWN) return p;
-  const out: Record<string, unknown> = { subjects: p.subjects.map(normaliseSubject) };
-  if (p.ruleId !== undefined) out.ruleId = p.ruleId;
-  return out;
-}
-
-function normaliseSubject(s: unknown): unknown {
-  if (s === UNKNOWN || typeof s !== "object" || s === null) return s;
-  const subject = s as { objectId: string; objectTypeName: string; links?: unknown };
-  const isGuid = GUID.test(subject.objectId);
-  const out: Record<string, unknown> = {
-    objectId: isGuid ? subject.objectId.toLowerCase() : subject.objectId,
-    objectTypeName: subject.objectTypeName,
-  };
-  if (subject.links !== undefined) {
-    const links = subject.links as { members: unknown };
-    out.links =
-      links === (UNKNOWN as unknown) || links.members === UNKNOWN
-        ? links
-        : { members: (links.members as unknown[]).map(normaliseSubject) };
-  }
-  return out;
 }
 
 /** True when any value inside `value` is the engine's unknown placeholder. */
@@ -291,7 +264,30 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
-/** Narrows checked inputs to the fully known form that create and update work with. */
-export function asKnownInputs(value: Record<string, unknown>): ProvisionOnDemandInputs {
-  return value as unknown as ProvisionOnDemandInputs;
+/** The checked inputs with every unknown placeholder ruled out, as create and update see them. */
+type Known<T> = T extends typeof UNKNOWN
+  ? never
+  : T extends readonly (infer U)[]
+    ? Known<U>[]
+    : T extends object
+      ? { [K in keyof T]: Known<T[K]> }
+      : T;
+
+/** The schema's output, fully known: checked against the documented state contract below. */
+type KnownInputs = Known<z.output<typeof inputs>>;
+const _stateContract: (v: KnownInputs) => ProvisionOnDemandInputs = (v) => v;
+void _stateContract;
+
+/**
+ * Validates inputs that must be fully known (create and update: the engine never calls them with
+ * unknown values) and returns them typed. Throws an Error listing the failures otherwise.
+ */
+export function parseKnownInputs(value: Record<string, unknown>): ProvisionOnDemandInputs {
+  const { inputs: checked, failures } = checkInputs(value);
+  if (failures.length > 0) {
+    throw new Error(`invalid inputs: ${failures.map((f) => `${f.property} ${f.reason}`).join("; ")}`);
+  }
+  if (containsUnknown(checked)) throw new Error("invalid inputs: a value is not known yet");
+  const { __provider: _, ...known } = checked as KnownInputs & { __provider?: unknown };
+  return known;
 }

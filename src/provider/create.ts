@@ -7,12 +7,8 @@ import type { GraphClient } from "../graphClient";
 import { ProvisioningFailedError, type GraphCallTarget } from "../graph/errors";
 import { parseProvisioningResponse } from "../graph/result";
 import { resolveRuleId } from "../graph/rules";
-import type {
-  ProvisionOnDemandInputs,
-  ProvisionOnDemandOutputs,
-  ResolvedProvisionParameter,
-  Subject,
-} from "../types";
+import type { Subject } from "../graph/model";
+import type { ProvisionOnDemandInputs, ProvisionOnDemandOutputs, ResolvedProvisionParameter } from "./state";
 
 /** `Group 1b2c…(+2 members), User 3d4e…` */
 function describeSubjects(inputs: ProvisionOnDemandInputs): string {
@@ -61,15 +57,16 @@ export async function provision(
 
   const request = parameters.map(({ ruleId, subjects }) => ({ ruleId, subjects }));
   const answer = await client.provisionOnDemand(call, request);
-  const outcome = parseProvisioningResponse(answer.body);
+  const { reports: _, ...outcome } = parseProvisioningResponse(answer.body, answer.requestId);
 
   if (outcome.result === "Failure" && inputs.failOnProvisioningError) {
-    throw new ProvisioningFailedError(
-      outcome.errorCode ?? "UnknownError",
-      outcome.errorMessage ?? "no message",
-      answer.requestId,
+    throw new ProvisioningFailedError({
+      code: outcome.errorCode ?? "UnknownError",
+      serverMessage: outcome.errorMessage ?? "no message",
+      requestId: answer.requestId,
+      clientRequestId: answer.clientRequestId,
       target,
-    );
+    });
   }
   if (outcome.result !== "Success") {
     log(

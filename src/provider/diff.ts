@@ -3,7 +3,8 @@
  * provisioning). Works on normalised inputs, so `/servicePrincipals/{id}` and `{id}` are the same.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { ProvisionParameter, ResolvedProvisionParameter } from "../types";
+import type { ProvisionParameter } from "../graph/model";
+import type { ResolvedProvisionParameter } from "./state";
 import { containsUnknown } from "./check";
 
 /** Inputs whose change means provisioning again: the resource is replaced. */

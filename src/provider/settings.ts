@@ -1,60 +1,16 @@
 /**
  * Provider settings: the stack config delivered to `configure`, then the environment, resolved into
- * one plain object. First match wins per key: `azuread:*` config, then `ARM_*` environment variables.
- * Nothing here talks to the network.
+ * the Graph client's settings. First match wins per key: `azuread:*` config, then `ARM_*` environment
+ * variables. Nothing here talks to the network.
  */
-import { parseRateLimit, GRAPH_PROVISION_ON_DEMAND_LIMIT, type RateLimit } from "../graph/pacer";
-
-/** The national clouds, with their Graph and login hosts. */
-export const CLOUDS = {
-  public: { graph: "https://graph.microsoft.com", login: "https://login.microsoftonline.com" },
-  usgovernment: { graph: "https://graph.microsoft.us", login: "https://login.microsoftonline.us" },
-  dod: { graph: "https://dod-graph.microsoft.us", login: "https://login.microsoftonline.us" },
-  china: { graph: "https://microsoftgraph.chinacloudapi.cn", login: "https://login.chinacloudapi.cn" },
-} as const;
-
-/** A national cloud name as `azuread:environment` spells it. */
-export type CloudName = keyof typeof CLOUDS;
-
-/** Everything the Graph client needs, resolved. Holds secrets: never log it or put it in outputs. */
-export interface ProviderSettings {
-  /** The tenant (directory) id. */
-  readonly tenantId?: string;
-  /** The application (client) id. */
-  readonly clientId?: string;
-  /** A client secret. */
-  readonly clientSecret?: string;
-  /** A PEM or PKCS#12 (.pfx) client certificate file. */
-  readonly clientCertificatePath?: string;
-  /** The password of the client certificate. */
-  readonly clientCertificatePassword?: string;
-  /** Use a federated (OIDC) token as client assertion. */
-  readonly useOidc: boolean;
-  /** The OIDC token itself. */
-  readonly oidcToken?: string;
-  /** A file holding the OIDC token (read at each token request). */
-  readonly oidcTokenFilePath?: string;
-  /** Use managed identity. */
-  readonly useMsi: boolean;
-  /** A managed identity endpoint to use instead of the platform's. */
-  readonly msiEndpoint?: string;
-  /** Use the Azure CLI's login. */
-  readonly useCli: boolean;
-  /** The national cloud. */
-  readonly environment: CloudName;
-  /** The Graph base URL, without version (`https://graph.microsoft.com`, or an override). */
-  readonly graphUrl: string;
-  /** The login host (`https://login.microsoftonline.com`, or an override). */
-  readonly authorityHost: string;
-  /** True when the login host is not Microsoft's own (an emulator or proxy): MSAL then skips instance discovery. */
-  readonly customAuthority: boolean;
-  /** The token scope: the cloud's Graph resource + `/.default`. */
-  readonly scope: string;
-  /** The pacing budget for provisionOnDemand POSTs; `undefined` when pacing is off. */
-  readonly rateLimit: RateLimit | undefined;
-  /** How long 404/403/409 on the job count as replication lag, in milliseconds. */
-  readonly replicationWindowMs: number;
-}
+import { parseRateLimit, type RateLimit } from "../duration";
+import {
+  CLOUDS,
+  GRAPH_PROVISION_ON_DEMAND_LIMIT,
+  type CloudName,
+  type GraphSettings,
+  type SettingSources,
+} from "../graph/settings";
 
 /** Reads one configuration value: `undefined` when absent. */
 export type ConfigLookup = (key: string) => string | undefined;
@@ -114,15 +70,18 @@ function httpsUrl(value: string, key: string): string {
  * Resolves the settings from stack config (`config("azuread:clientId")` …) and the environment.
  * Throws an Error naming the key for a malformed value; never includes a secret in the message.
  */
-export function resolveSettings(
-  config: ConfigLookup,
-  env: NodeJS.ProcessEnv = process.env,
-): ProviderSettings {
+export function resolveSettings(config: ConfigLookup, env: NodeJS.ProcessEnv = process.env): GraphSettings {
+  const sources: Partial<Record<keyof typeof KEYS, string>> = {};
   const get = (name: keyof typeof KEYS): string | undefined => {
     const fromConfig = config(`azuread:${name}`);
-    if (fromConfig !== undefined && fromConfig !== "") return fromConfig;
+    if (fromConfig !== undefined && fromConfig !== "") {
+      sources[name] = `azuread:${name}`;
+      return fromConfig;
+    }
     const fromEnv = env[KEYS[name]];
-    return fromEnv === "" ? undefined : fromEnv;
+    if (fromEnv === undefined || fromEnv === "") return undefined;
+    sources[name] = KEYS[name];
+    return fromEnv;
   };
   const environment = cloudName(get("environment"));
   const cloud = CLOUDS[environment];
@@ -138,18 +97,14 @@ export function resolveSettings(
       `configuration provisionOnDemand:replicationWindowSeconds must be a number of seconds, got "${replicationText}"`,
     );
   }
-  let rateLimit: RateLimit | undefined = GRAPH_PROVISION_ON_DEMAND_LIMIT;
-  if (rateLimitText !== undefined) {
-    try {
-      rateLimit = parseRateLimit(rateLimitText);
-    } catch (error) {
-      throw new Error(`configuration provisionOnDemand:rateLimit: ${(error as Error).message}`);
-    }
-  }
+  const rateLimit: RateLimit | undefined =
+    rateLimitText === undefined
+      ? GRAPH_PROVISION_ON_DEMAND_LIMIT
+      : parseRateLimit(rateLimitText, "configuration provisionOnDemand:rateLimit");
   const authorityHost = authorityOverride
     ? httpsUrl(authorityOverride, "provisionOnDemand:authorityHost")
     : cloud.login;
-  return {
+  const settings = {
     tenantId: get("tenantId"),
     clientId: get("clientId"),
     clientSecret: get("clientSecret"),
@@ -169,11 +124,5 @@ export function resolveSettings(
     rateLimit,
     replicationWindowMs: replicationSeconds * 1000,
   };
-}
-
-/** The secret values among the settings, for redaction. */
-export function secretsOf(settings: ProviderSettings): string[] {
-  return [settings.clientSecret, settings.clientCertificatePassword, settings.oidcToken].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
-  );
+  return { ...settings, sources: sources as SettingSources };
 }

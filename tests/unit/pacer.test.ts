@@ -2,30 +2,11 @@
  * Pacing: many resources in one deployment queue for Graph's budget (5 per 10 s by default) instead of
  * collecting 429 answers. Time is faked, so the tests assert order and counts, never speed.
  */
-import { GRAPH_PROVISION_ON_DEMAND_LIMIT, Pacer, parseRateLimit } from "../../src/graph/pacer";
+import { Pacer } from "../../src/graph/pacer";
+import { GRAPH_PROVISION_ON_DEMAND_LIMIT } from "../../src/graph/settings";
 
-describe("parseRateLimit reads COUNT/WINDOW or off", () => {
-  it.each([
-    ["5/10s", { count: 5, windowMs: 10_000 }],
-    ["10/500ms", { count: 10, windowMs: 500 }],
-    ["30/1m", { count: 30, windowMs: 60_000 }],
-    [" 2 / 1.5s ", { count: 2, windowMs: 1_500 }],
-    ["5/10S", { count: 5, windowMs: 10_000 }],
-    ["off", undefined],
-    ["Off", undefined],
-    ["none", undefined],
-  ])("%j", (text, limit) => {
-    expect(parseRateLimit(text)).toEqual(limit);
-  });
-
-  it.each(["", "5", "5/", "/10s", "5/10", "5/10h", "0/10s", "5/0s", "-1/10s", "five/10s", "5 per 10s"])(
-    "%j is rejected with the expected form",
-    (text) => {
-      expect(() => parseRateLimit(text)).toThrow(`rate limit "${text}" is not of the form COUNT/WINDOW`);
-    },
-  );
-
-  it("the default is Graph's documented 5 requests per 10 seconds", () => {
+describe("the default budget", () => {
+  it("is Graph's documented 5 requests per 10 seconds", () => {
     expect(GRAPH_PROVISION_ON_DEMAND_LIMIT).toEqual({ count: 5, windowMs: 10_000 });
   });
 });
@@ -149,7 +130,7 @@ describe("Pacer", () => {
   });
 
   it("with pacing off, every request goes at once", async () => {
-    const pacer = new Pacer(parseRateLimit("off"));
+    const pacer = new Pacer(undefined);
     const { granted } = burst(pacer, "k", 50);
     await jest.advanceTimersByTimeAsync(0);
     expect(granted.every((t) => t === Date.now())).toBe(true);

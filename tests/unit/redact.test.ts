@@ -9,8 +9,9 @@ import {
   type GraphCallTarget,
 } from "../../src/graph/errors";
 import { toTokenRequestError } from "../../src/graph/errorMapping";
-import { redact, redactError } from "../../src/graph/redact";
-import { GROUP_ID, JOB_ID, SP_ID } from "./fixtures";
+import { redact, redactDeep } from "../../src/graph/redact";
+import { TimeoutExceededError } from "../../src/graph/errors";
+import { GROUP_ID, JOB_ID, SP_ID } from "../support/ids";
 
 const SECRET = "Q~8xv.secret$&value+with*regex(chars)";
 const JWT =
@@ -44,11 +45,13 @@ describe("redaction keeps secrets and tokens out of messages", () => {
   });
 
   it("redacts an error's message and stack in place, keeping its type and fields", () => {
-    const error = new GraphRequestError(
-      { code: "InvalidAuthenticationToken", message: `token ${JWT} for secret ${SECRET}`, status: 401 },
-      TARGET,
-    );
-    const redacted = redactError(error, [SECRET]);
+    const error = new GraphRequestError({
+      code: "InvalidAuthenticationToken",
+      serverMessage: `token ${JWT} for secret ${SECRET}`,
+      status: 401,
+      target: TARGET,
+    });
+    const redacted = redactDeep(error, [SECRET]);
     expect(redacted).toBe(error);
     expect(redacted).toBeInstanceOf(GraphRequestError);
     expect(redacted.status).toBe(401);
@@ -58,22 +61,44 @@ describe("redaction keeps secrets and tokens out of messages", () => {
     expect(redacted.stack).not.toContain(JWT);
   });
 
-  it("passes a thrown non-error through unchanged", () => {
-    expect(redactError("plain string", [SECRET])).toBe("plain string");
+  it("redacts a thrown string too", () => {
+    expect(redactDeep(`plain ${SECRET}`, [SECRET])).toBe("plain ***");
+  });
+
+  it("redacts every string an error carries: fields, cause, nested errors and their stacks", () => {
+    const inner = new GraphRequestError({
+      code: "HTTP500",
+      serverMessage: `echoed ${SECRET}`,
+      status: 500,
+      target: TARGET,
+      cause: Object.assign(new Error(`socket said ${SECRET}`), { body: { text: `body ${SECRET}` } }),
+    });
+    const outer = new TimeoutExceededError({ timeoutSeconds: 5, attempts: 2, target: TARGET, cause: inner });
+    redactDeep(outer, [SECRET]);
+    const seen: string[] = [];
+    const collect = (v: unknown, depth = 0): void => {
+      if (typeof v === "string") seen.push(v);
+      else if (v && typeof v === "object" && depth < 6)
+        for (const key of [...Object.getOwnPropertyNames(v), "cause"])
+          collect((v as Record<string, unknown>)[key], depth + 1);
+    };
+    collect(outer);
+    expect(seen.join("\n")).toContain("***");
+    expect(seen.join("\n")).not.toContain(SECRET);
+    expect(inner.serverMessage).toBe("echoed ***");
+    expect(require("node:util").inspect(outer, { depth: 10 })).not.toContain(SECRET);
   });
 });
 
 describe("Graph errors tell the user the code, the message, the request ids, the job and the subjects", () => {
-  const error = new GraphRequestError(
-    {
-      code: "RequestParameterInvalid",
-      message: "The ruleId is invalid: the job does not include the rule",
-      status: 400,
-      requestId: "5b1c7a2e-request",
-      clientRequestId: "9d8e7f6a-client",
-    },
-    TARGET,
-  );
+  const error = new GraphRequestError({
+    code: "RequestParameterInvalid",
+    serverMessage: "The ruleId is invalid: the job does not include the rule",
+    status: 400,
+    requestId: "5b1c7a2e-request",
+    clientRequestId: "9d8e7f6a-client",
+    target: TARGET,
+  });
 
   it("has the form `provisionOnDemand failed: <code>: <message> (HTTP 400, request-id …, client-request-id …)`", () => {
     expect(error.message).toBe(
@@ -95,10 +120,12 @@ describe("Graph errors tell the user the code, the message, the request ids, the
   });
 
   it("says when no HTTP answer came, and leaves out ids it does not have", () => {
-    const noAnswer = new GraphRequestError(
-      { code: "ECONNREFUSED", message: "connect refused", status: 0 },
-      TARGET,
-    );
+    const noAnswer = new GraphRequestError({
+      code: "ECONNREFUSED",
+      serverMessage: "connect refused",
+      status: 0,
+      target: TARGET,
+    });
     expect(noAnswer.message).toMatch(
       /^provisionOnDemand failed: ECONNREFUSED: connect refused \(no HTTP answer\) \[job /,
     );
@@ -111,7 +138,12 @@ describe("Graph errors tell the user the code, the message, the request ids, the
   });
 
   it("a reported Failure names the code, the request id, the subjects and how to record it instead", () => {
-    const failed = new ProvisioningFailedError("SchemaInvalid", "userName is missing", "req-9", TARGET);
+    const failed = new ProvisioningFailedError({
+      code: "SchemaInvalid",
+      serverMessage: "userName is missing",
+      requestId: "req-9",
+      target: TARGET,
+    });
     expect(failed.message).toMatch(
       /^provisionOnDemand reported Failure: SchemaInvalid: userName is missing \(request-id req-9\)/,
     );

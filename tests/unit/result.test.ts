@@ -2,8 +2,9 @@
  * Reading a provisionOnDemand answer: both shapes Graph sends, the outcome decided from the reports'
  * statuses (never from the HTTP code), and outputs the engine can store.
  */
-import { parseProvisioningResponse, UnreadableResponseError } from "../../src/graph/result";
-import { GROUP_ID, USER_ID, USER_ID_2 } from "./fixtures";
+import { UnreadableResponseError } from "../../src/graph/errors";
+import { parseProvisioningResponse } from "../../src/graph/result";
+import { GROUP_ID, USER_ID, USER_ID_2 } from "../support/ids";
 
 const LIVE_KEY = "Microsoft.Identity.Health.CPP.Common.DataContracts.SyncFabric.StatusInfo";
 
@@ -69,9 +70,15 @@ const docsShape = (summary: unknown, oneReport: unknown) => ({
   value: JSON.stringify(oneReport),
 });
 
+/** The outcome without its per-report list (asserted on its own below). */
+function summary(body: unknown) {
+  const { reports: _, ...rest } = parseProvisioningResponse(body);
+  return rest;
+}
+
 describe("a successful provisioning reads as Success, in either shape", () => {
   it("the live shape with one user", () => {
-    const outcome = parseProvisioningResponse(liveShape(report(USER_ID, { status: "success" })));
+    const outcome = summary(liveShape(report(USER_ID, { status: "success" })));
     expect(outcome).toEqual({
       result: "Success",
       steps: successfulSteps(USER_ID),
@@ -79,7 +86,7 @@ describe("a successful provisioning reads as Success, in either shape", () => {
   });
 
   it("the documented shape with one user", () => {
-    const outcome = parseProvisioningResponse(
+    const outcome = summary(
       docsShape({ result: "Success", details: {} }, report(USER_ID, { status: "success" })),
     );
     expect(outcome).toEqual({ result: "Success", steps: successfulSteps(USER_ID) });
@@ -113,7 +120,7 @@ describe("the overall result is the worst of all reports", () => {
         ],
       ),
     );
-    expect(parseProvisioningResponse(body)).toEqual({
+    expect(summary(body)).toEqual({
       result: "Failure",
       errorCode: "SystemForCrossDomainIdentityManagementBadRequest",
       errorMessage: "The SCIM endpoint answered 400: userName is not unique",
@@ -126,6 +133,24 @@ describe("the overall result is the worst of all reports", () => {
     });
   });
 
+  it("gives one outcome per report, naming each object, so a failing member can be told apart", () => {
+    const body = liveShape(
+      report(GROUP_ID, { status: "success" }),
+      report(USER_ID, { status: "success" }),
+      report(USER_ID_2, { status: "failure", errorCode: "SchemaInvalid", reason: "userName is missing" }, []),
+    );
+    expect(parseProvisioningResponse(body).reports.map(({ steps: _, ...r }) => r)).toEqual([
+      { objectId: GROUP_ID, result: "Success" },
+      { objectId: USER_ID, result: "Success" },
+      {
+        objectId: USER_ID_2,
+        result: "Failure",
+        errorCode: "SchemaInvalid",
+        errorMessage: "userName is missing",
+      },
+    ]);
+  });
+
   it("a subject out of scope in the documented shape is Skipped with RedundantExport", () => {
     const message = "The user is already present in the target system and no changes were detected";
     const body = docsShape(
@@ -135,7 +160,7 @@ describe("the overall result is the worst of all reports", () => {
         step("EntryExportUpdate", "Export", "skipped", message),
       ]),
     );
-    expect(parseProvisioningResponse(body)).toEqual({
+    expect(summary(body)).toEqual({
       result: "Skipped",
       errorCode: "RedundantExport",
       errorMessage: message,
@@ -153,7 +178,7 @@ describe("the overall result is the worst of all reports", () => {
         step("EntryExportUpdate", "Export", "warning", "The manager attribute could not be resolved"),
       ]),
     );
-    expect(parseProvisioningResponse(body)).toEqual({
+    expect(summary(body)).toEqual({
       result: "Warning",
       errorMessage: "The manager attribute could not be resolved",
       steps: [

@@ -8,10 +8,10 @@ import {
   TimeoutExceededError,
   TokenRequestError,
   type GraphCallTarget,
-  type GraphErrorDetails,
+  type GraphRequestErrorOptions,
 } from "../../src/graph/errors";
 import { backoffDelay, decideRetry, withRetries, type RetryOptions } from "../../src/graph/retry";
-import { JOB_ID, SP_ID } from "./fixtures";
+import { JOB_ID, SP_ID } from "../support/ids";
 
 const TARGET: GraphCallTarget = {
   operation: "provisionOnDemand",
@@ -34,18 +34,16 @@ const CODES: Record<number, string> = {
   504: "GatewayTimeout",
 };
 
-function graphError(status: number, details: Partial<GraphErrorDetails> = {}): GraphRequestError {
-  return new GraphRequestError(
-    {
-      code: CODES[status] ?? "Error",
-      message: `answered ${status}`,
-      status,
-      requestId: "req-1",
-      clientRequestId: "client-1",
-      ...details,
-    },
-    TARGET,
-  );
+function graphError(status: number, details: Partial<GraphRequestErrorOptions> = {}): GraphRequestError {
+  return new GraphRequestError({
+    code: CODES[status] ?? "Error",
+    serverMessage: `answered ${status}`,
+    status,
+    requestId: "req-1",
+    clientRequestId: "client-1",
+    target: TARGET,
+    ...details,
+  });
 }
 
 const OPTIONS: RetryOptions = {
@@ -112,7 +110,13 @@ describe("decideRetry: which failures are tried again", () => {
     [500, true],
     [503, true],
   ])("a token endpoint answer of HTTP %i is retried: %s", (status, retried) => {
-    const error = new TokenRequestError("temporarily_unavailable", "AADSTS90033", status, "client secret");
+    const error = new TokenRequestError({
+      code: "temporarily_unavailable",
+      serverMessage: "AADSTS90033",
+      status,
+      method: "clientSecret",
+      authorityHost: "https://login.microsoftonline.com",
+    });
     expect(decideRetry(error, 1, 0, OPTIONS).retry).toBe(retried);
   });
 
@@ -218,12 +222,13 @@ describe("withRetries: what a create sees while it retries", () => {
 
   it("stops at once when the token endpoint refuses the credential", async () => {
     const options = fast();
-    const error = new TokenRequestError(
-      "invalid_client",
-      "AADSTS7000215: Invalid client secret",
-      401,
-      "client secret",
-    );
+    const error = new TokenRequestError({
+      code: "invalid_client",
+      serverMessage: "AADSTS7000215: Invalid client secret",
+      status: 401,
+      method: "clientSecret",
+      authorityHost: "https://login.microsoftonline.com",
+    });
     const attempt = failingWith(error);
     await expect(withRetries(TARGET, options, attempt)).rejects.toBe(error);
     expect(attempt).toHaveBeenCalledTimes(1);
@@ -262,7 +267,7 @@ describe("withRetries: what a create sees while it retries", () => {
     const error = await withRetries(TARGET, options, attempt).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutExceededError);
     expect((error as TimeoutExceededError).attempts).toBeGreaterThan(1);
-    expect((error as TimeoutExceededError).lastError).toMatchObject({ status: 500 });
+    expect((error as TimeoutExceededError).cause).toMatchObject({ status: 500 });
     expect((error as Error).message).toMatch(/create timeout of 1s .*last error: .*HTTP 500/);
   });
 

@@ -4,8 +4,8 @@
  */
 import { RuleResolutionError } from "../../src/graph/errors";
 import { resolveRuleId, type SynchronizationRule } from "../../src/graph/rules";
-import type { Subject } from "../../src/types";
-import { GROUP_ID, USER_ID } from "./fixtures";
+import type { Subject } from "../../src/graph/model";
+import { GROUP_ID, USER_ID } from "../support/ids";
 
 const AAD = "Azure Active Directory";
 

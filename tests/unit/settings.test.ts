@@ -2,7 +2,8 @@
  * Provider settings: stack config first, then the environment, per key; national clouds; endpoint
  * overrides; and errors that name the key without ever repeating a secret.
  */
-import { resolveSettings, secretsOf, type ConfigLookup } from "../../src/provider/settings";
+import { secretsOf } from "../../src/graph/settings";
+import { resolveSettings, type ConfigLookup } from "../../src/provider/settings";
 
 const SECRET = "cs~Zq8Q-very-secret-client-secret";
 const CERT_PASSWORD = "pfx-password-7c1d";
@@ -172,8 +173,8 @@ describe("malformed settings are rejected naming the key, never repeating a secr
 
   // prettier-ignore
   it.each<[string, Record<string, string>, NodeJS.ProcessEnv, RegExp]>([
-    ["rateLimit without a window", { "provisionOnDemand:rateLimit": "5" }, {}, /provisionOnDemand:rateLimit.*COUNT\/WINDOW/],
-    ["rateLimit with an unknown unit", { "provisionOnDemand:rateLimit": "5/10h" }, {}, /provisionOnDemand:rateLimit/],
+    ["rateLimit without a window", { "provisionOnDemand:rateLimit": "5" }, {}, /provisionOnDemand:rateLimit.*COUNT\/DURATION/],
+    ["rateLimit with an unknown unit", { "provisionOnDemand:rateLimit": "5/10d" }, {}, /provisionOnDemand:rateLimit/],
     ["rateLimit of zero requests", {}, { PROVISION_ON_DEMAND_RATE_LIMIT: "0/10s" }, /provisionOnDemand:rateLimit/],
     ["useOidc \"maybe\"", { "azuread:useOidc": "maybe" }, {}, /azuread:useOidc \(or ARM_USE_OIDC\) must be true or false/],
     ["useMsi from ARM_USE_MSI \"enabled\"", {}, { ARM_USE_MSI: "enabled" }, /azuread:useMsi \(or ARM_USE_MSI\) must be true or false/],

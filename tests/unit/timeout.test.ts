@@ -2,7 +2,7 @@
  * `customTimeouts.create` bounds the whole create. The engine does not forward it to dynamic
  * providers, so the resource parses it and passes seconds on.
  */
-import { parseTimeoutSeconds } from "../../src/provisionOnDemand";
+import { createTimeoutSeconds as parseTimeoutSeconds } from "../../src/provisionOnDemand";
 
 describe("customTimeouts.create is read as a Pulumi duration", () => {
   it.each([
@@ -22,7 +22,7 @@ describe("customTimeouts.create is read as a Pulumi duration", () => {
     "%j is rejected, naming customTimeouts.create and the allowed form",
     (text) => {
       expect(() => parseTimeoutSeconds(text)).toThrow(
-        `customTimeouts.create "${text}" is not a duration like "15m", "1h30m" or "90s"`,
+        `customTimeouts.create "${text}" is not a duration like "500ms", "90s", "15m" or "1h30m"`,
       );
     },
   );
