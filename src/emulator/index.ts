@@ -44,9 +44,9 @@ export { DEFAULT_IDS, databricksScimSchema, defaultFixture } from "./defaultFixt
 export type { Fault, FaultSpec } from "./faults";
 export { FixtureError, loadFixtureFile, parseFixture } from "./fixture";
 export type { EmulatorFixture, EmulatorObjects } from "./fixture";
-export { LIVE_SHAPE_KEY } from "./provisioning";
+export { LIVE_SHAPE_KEY } from "./provisioningReport";
 export { MAX_GROUP_MEMBERS } from "./provisionRequest";
-export type { ProvisioningReport } from "./provisioning";
+export type { ProvisioningReport } from "./provisioningReport";
 export { parseRateLimit } from "../duration";
 export type { RateLimit } from "../duration";
 export { DEFAULT_RATE_LIMIT } from "./rateLimit";

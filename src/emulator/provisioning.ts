@@ -1,78 +1,15 @@
 /**
  * provisionOnDemand semantics: push each subject of an accepted request through the
- * Import → Scoping → Matching → Action → Export steps into the emulated target system, and build the
- * answer in either shape (live: a type-name key and an array of reports; docs: a result key and one
- * report). Pure logic over the directory state; HTTP lives in graph.ts.
+ * Import → Scoping → Matching → Action → Export steps into the emulated target system. Pure logic
+ * over the directory state; the report's shape lives in provisioningReport.ts, HTTP in
+ * synchronization.ts.
  */
 import { randomUUID } from "node:crypto";
-import type { ResponseShape } from "./core";
 import type { SynchronizationRule } from "./fixture";
 import type { ProvisionJobContext, ProvisionParameters, SubjectInput } from "./provisionRequest";
+import { identity, ReportRecorder } from "./provisioningReport";
+import type { ProvisioningReport } from "./provisioningReport";
 import type { TargetObject } from "./state";
-
-/** The `key` of live-shape answers. */
-export const LIVE_SHAPE_KEY = "Microsoft.Identity.Health.CPP.Common.DataContracts.SyncFabric.StatusInfo";
-
-/** One provisioning report, as Graph serialises it. */
-export interface ProvisioningReport {
-  /** What was done in the target: `Create`, `Update`, or `Other` when nothing was exported. */
-  action: string;
-  /** A fresh id for this provisioning event. */
-  changeId: string;
-  /** When processing of the subject started, ISO 8601. */
-  startTime: string;
-  /** When it ended, ISO 8601. */
-  endTime: string;
-  /** The subject's user principal name or display name (its id when unknown). */
-  reportableIdentifier: string;
-  /** The outcome, with an error code and reason when skipped or failed. */
-  statusInfo: {
-    status: "Success" | "Skipped" | "Warning" | "Failure";
-    errorCode: string | null;
-    reason: string | null;
-    additionalDetails: string | null;
-    errorCategory: string | null;
-    recommendedAction: string | null;
-  };
-  /** The subject in the source directory. */
-  sourceIdentity: Identity;
-  /** The source directory (the rule's `sourceDirectoryName`). */
-  sourceSystem: { id: null; name: string; details: null };
-  /** The object in the target system (its `id` once exported). */
-  targetIdentity: Identity;
-  /** The target system (the rule's `targetDirectoryName`). */
-  targetSystem: { id: null; name: string; details: null };
-  /** The attributes exported, with their previous values. */
-  modifiedProperties: { displayName: string; oldValue: string | null; newValue: string | null }[];
-  /** The steps taken, in order: Import, Scoping, Matching, Action, Export (fewer when stopped early). */
-  provisioningSteps: {
-    name: string;
-    type: "Import" | "Scoping" | "Matching" | "Action" | "Export";
-    status: "Success" | "Skipped" | "Warning" | "Failure";
-    description: string;
-    timestamp: string;
-    details: Record<string, string>;
-  }[];
-}
-
-/** An object on either side of a report. */
-interface Identity {
-  /** Its id, or null when it has none (yet). */
-  id: string | null;
-  /** Its type, e.g. `User`. */
-  type: string;
-  /** The same type, under the name Graph's provisioning logs use. */
-  identityType: string;
-  /** Its display name, when known. */
-  displayName: string | null;
-  /** Extra attributes (none). */
-  details: Record<string, string>;
-}
-
-type Step = ProvisioningReport["provisioningSteps"][number];
-type Status = ProvisioningReport["statusInfo"]["status"];
-
-const SEVERITY: Record<Status, number> = { Success: 0, Skipped: 1, Warning: 2, Failure: 3 };
 
 /** Runs every subject (and every listed group member) through the job; one report per object. */
 export function runProvisioning(
@@ -145,133 +82,149 @@ function lookUpSource(
   };
 }
 
+/** A subject found in the source directory, with how it maps onto the target. */
+interface ResolvedSubject {
+  readonly rule: SynchronizationRule;
+  /** `User` or `Group`. */
+  readonly typeName: string;
+  /** The object type in the target system (the mapping's `targetObjectName`). */
+  readonly targetObjectName: string;
+  readonly source: SourceObject;
+}
+
+/** One subject through Import → Scoping → Matching → Action → Export; stops at the first step that fails. */
 function provisionSubject(
   ctx: ProvisionJobContext,
   rule: SynchronizationRule,
   subject: SubjectInput,
   listedMembers: string[],
 ): ProvisioningReport {
-  const startTime = new Date(ctx.now).toISOString();
   const typeName = subject.objectTypeName === "user" ? "User" : subject.objectTypeName;
-  const steps: Step[] = [];
-  const step = (type: Step["type"], name: string, status: Status, description: string, details = {}) =>
-    steps.push({ name, type, status, description, timestamp: new Date().toISOString(), details });
-  const report = (
-    status: Status,
-    action: string,
-    extra: Partial<ProvisioningReport> = {},
-    error?: [string, string],
-  ): ProvisioningReport => ({
-    action,
-    changeId: randomUUID(),
-    startTime,
-    endTime: new Date().toISOString(),
-    reportableIdentifier: subject.objectId,
-    statusInfo: {
-      status,
-      errorCode: error?.[0] ?? null,
-      reason: error?.[1] ?? null,
-      additionalDetails: null,
-      errorCategory: status === "Failure" ? "NonServiceFailure" : null,
-      recommendedAction: null,
-    },
-    sourceIdentity: identity(subject.objectId, typeName, null),
-    sourceSystem: { id: null, name: rule.sourceDirectoryName, details: null },
-    targetIdentity: identity(null, typeName, null),
-    targetSystem: { id: null, name: rule.targetDirectoryName, details: null },
-    modifiedProperties: [],
-    provisioningSteps: steps,
-    ...extra,
-  });
-
+  const recorder = new ReportRecorder(subject.objectId, typeName, rule, ctx.now);
   const mapping = rule.objectMappings.find(
     (m) => m.enabled && m.sourceObjectName.toLowerCase() === typeName.toLowerCase(),
   );
   if (!mapping) {
     const reason = `The rule ${rule.id} has no enabled object mapping for ${typeName} objects.`;
-    step("Import", "EntryImport", "Failure", reason);
-    return report("Failure", "Other", {}, ["UnsupportedObjectType", reason]);
+    recorder.step("Import", "EntryImport", "Failure", reason);
+    return recorder.finish("Failure", "Other", {}, ["UnsupportedObjectType", reason]);
   }
   const source = lookUpSource(ctx, subject, listedMembers);
   if (!source) {
     const reason = `Unable to find ${typeName} '${subject.objectId}' in ${rule.sourceDirectoryName}.`;
-    step("Import", "EntryImport", "Failure", reason, { objectId: subject.objectId });
-    return report("Failure", "Other", {}, ["EntryNotFound", reason]);
+    recorder.step("Import", "EntryImport", "Failure", reason, { objectId: subject.objectId });
+    return recorder.finish("Failure", "Other", {}, ["EntryNotFound", reason]);
   }
-  const sourceIdentity = identity(source.id, typeName, source.attributes.displayName);
-  step(
+  const resolved: ResolvedSubject = { rule, typeName, targetObjectName: mapping.targetObjectName, source };
+  recorder.step(
     "Import",
     "EntryImport",
     "Success",
     `Retrieved ${typeName} '${source.label}' from ${rule.sourceDirectoryName}`,
     source.attributes,
   );
-  if (!source.entitled) {
-    const reason = `The ${typeName} '${source.label}' will be skipped: it is not assigned to the application${typeName === "User" ? " directly or through an assigned group" : ""}.`;
-    step("Scoping", "EntrySynchronizationScoping", "Skipped", reason, {
-      Assigned: "False",
-      IsEffectivelyEntitledForProvisioning: "False",
-      SkipReason: "NotEffectivelyEntitled",
-    });
-    return report("Skipped", "Other", { reportableIdentifier: source.label, sourceIdentity }, [
-      "NotEffectivelyEntitled",
-      reason,
-    ]);
-  }
-  step(
+  if (!source.entitled) return skipOutOfScope(recorder, resolved);
+  recorder.step(
     "Scoping",
     "EntrySynchronizationScoping",
     "Success",
     `Determine if ${typeName} in scope by evaluating against each scoping filter`,
-    {
-      Assigned: "True",
-      IsEffectivelyEntitledForProvisioning: "True",
-    },
+    { Assigned: "True", IsEffectivelyEntitledForProvisioning: "True" },
   );
+  return matchAndExport(ctx, recorder, resolved);
+}
 
-  const target = ctx.state.targetOf(ctx.servicePrincipal.id);
-  const existing = target.get(source.id.toLowerCase());
-  step(
-    "Matching",
-    "EntryImport",
-    "Success",
-    existing
-      ? `Retrieved '${source.label}' from ${rule.targetDirectoryName}`
-      : `No matching ${mapping.targetObjectName} was found in ${rule.targetDirectoryName}`,
-    existing ? { id: existing.targetId } : {},
+function sourceIdentityOf({ source, typeName }: ResolvedSubject) {
+  return identity(source.id, typeName, source.attributes.displayName);
+}
+
+function targetIdentityOf({ source, targetObjectName }: ResolvedSubject, object: TargetObject) {
+  return identity(object.targetId, targetObjectName, source.attributes.displayName);
+}
+
+/** The Scoping step skips a subject that is not assigned to the app (directly or through a group). */
+function skipOutOfScope(recorder: ReportRecorder, resolved: ResolvedSubject): ProvisioningReport {
+  const { source, typeName } = resolved;
+  const reason = `The ${typeName} '${source.label}' will be skipped: it is not assigned to the application${typeName === "User" ? " directly or through an assigned group" : ""}.`;
+  recorder.step("Scoping", "EntrySynchronizationScoping", "Skipped", reason, {
+    Assigned: "False",
+    IsEffectivelyEntitledForProvisioning: "False",
+    SkipReason: "NotEffectivelyEntitled",
+  });
+  return recorder.finish(
+    "Skipped",
+    "Other",
+    { reportableIdentifier: source.label, sourceIdentity: sourceIdentityOf(resolved) },
+    ["NotEffectivelyEntitled", reason],
   );
+}
+
+/** The attributes the subject would export now; a group's include its members, in order. */
+function attributesToExport({ source, typeName }: ResolvedSubject, existing: TargetObject | undefined) {
   const members = [
     ...new Set([...(existing?.members ?? []), ...source.memberIds.map((m) => m.toLowerCase())]),
   ].sort();
   const attributes =
     typeName === "Group" ? { ...source.attributes, members: members.join(",") } : source.attributes;
-  const changed = Object.keys(attributes).filter((name) => existing?.attributes[name] !== attributes[name]);
-  const modifiedProperties = changed.map((name) => ({
-    displayName: name,
-    oldValue: existing?.attributes[name] ?? null,
-    newValue: attributes[name],
-  }));
-  const targetIdentityOf = (object: TargetObject) =>
-    identity(object.targetId, mapping.targetObjectName, source.attributes.displayName);
+  return { attributes, members };
+}
 
-  if (existing && changed.length === 0) {
-    const reason = `The state of the entry in both the source and target systems already match. No change to the ${typeName} '${source.label}' currently needs to be made.`;
-    step("Action", "EntrySynchronizationNone", "Skipped", "Determine the action to take: None");
-    step("Export", "EntrySynchronizationSkip", "Skipped", reason, { SkipReason: "RedundantExport" });
-    return report(
-      "Skipped",
-      "Other",
-      { reportableIdentifier: source.label, sourceIdentity, targetIdentity: targetIdentityOf(existing) },
-      ["RedundantExport", reason],
-    );
-  }
+/** Matching, Action and Export: create, update, or skip when the target already matches. */
+function matchAndExport(
+  ctx: ProvisionJobContext,
+  recorder: ReportRecorder,
+  resolved: ResolvedSubject,
+): ProvisioningReport {
+  const { rule, source, typeName } = resolved;
+  const target = ctx.state.targetOf(ctx.servicePrincipal.id);
+  const existing = target.get(source.id.toLowerCase());
+  recorder.step(
+    "Matching",
+    "EntryImport",
+    "Success",
+    existing
+      ? `Retrieved '${source.label}' from ${rule.targetDirectoryName}`
+      : `No matching ${resolved.targetObjectName} was found in ${rule.targetDirectoryName}`,
+    existing ? { id: existing.targetId } : {},
+  );
+  const { attributes, members } = attributesToExport(resolved, existing);
+  const changed = Object.keys(attributes).filter((name) => existing?.attributes[name] !== attributes[name]);
+  if (existing && changed.length === 0) return skipRedundant(recorder, resolved, existing);
   const action = existing ? "Update" : "Create";
-  step(
+  recorder.step(
     "Action",
     existing ? "EntrySynchronizationUpdate" : "EntrySynchronizationAdd",
     "Success",
     `Determine the action to take: ${action}`,
   );
+  const modifiedProperties = changed.map((name) => ({
+    displayName: name,
+    oldValue: existing?.attributes[name] ?? null,
+    newValue: attributes[name],
+  }));
+  const stored = writeToTarget(target, existing, resolved, { attributes, members });
+  recorder.step(
+    "Export",
+    existing ? "EntryExportUpdate" : "EntryExportAdd",
+    "Success",
+    `${typeName} '${source.label}' was ${existing ? "updated" : "created"} in ${rule.targetDirectoryName}`,
+    { id: stored.targetId },
+  );
+  return recorder.finish("Success", action, {
+    reportableIdentifier: source.label,
+    sourceIdentity: sourceIdentityOf(resolved),
+    targetIdentity: targetIdentityOf(resolved, stored),
+    modifiedProperties,
+  });
+}
+
+/** Creates or updates the object in the target system; counts the export. */
+function writeToTarget(
+  target: Map<string, TargetObject>,
+  existing: TargetObject | undefined,
+  { source, typeName }: ResolvedSubject,
+  exported: { readonly attributes: Record<string, string>; readonly members: string[] },
+): TargetObject {
   const stored: TargetObject = existing ?? {
     objectId: source.id,
     objectTypeName: typeName,
@@ -282,58 +235,32 @@ function provisionSubject(
     attributes: {},
   };
   stored.displayName = source.attributes.displayName;
-  stored.attributes = attributes;
+  stored.attributes = exported.attributes;
   stored.exportCount += 1;
-  stored.lastAction = action;
-  if (typeName === "Group") stored.members = members;
+  stored.lastAction = existing ? "Update" : "Create";
+  if (typeName === "Group") stored.members = exported.members;
   target.set(source.id.toLowerCase(), stored);
-  step(
-    "Export",
-    existing ? "EntryExportUpdate" : "EntryExportAdd",
-    "Success",
-    `${typeName} '${source.label}' was ${existing ? "updated" : "created"} in ${rule.targetDirectoryName}`,
-    { id: stored.targetId },
+  return stored;
+}
+
+/** The target already holds what would be exported: Action None, Export skipped. */
+function skipRedundant(
+  recorder: ReportRecorder,
+  resolved: ResolvedSubject,
+  existing: TargetObject,
+): ProvisioningReport {
+  const { source, typeName } = resolved;
+  const reason = `The state of the entry in both the source and target systems already match. No change to the ${typeName} '${source.label}' currently needs to be made.`;
+  recorder.step("Action", "EntrySynchronizationNone", "Skipped", "Determine the action to take: None");
+  recorder.step("Export", "EntrySynchronizationSkip", "Skipped", reason, { SkipReason: "RedundantExport" });
+  return recorder.finish(
+    "Skipped",
+    "Other",
+    {
+      reportableIdentifier: source.label,
+      sourceIdentity: sourceIdentityOf(resolved),
+      targetIdentity: targetIdentityOf(resolved, existing),
+    },
+    ["RedundantExport", reason],
   );
-  return report("Success", action, {
-    reportableIdentifier: source.label,
-    sourceIdentity,
-    targetIdentity: targetIdentityOf(stored),
-    modifiedProperties,
-  });
-}
-
-function identity(id: string | null, type: string, displayName: string | null): Identity {
-  return { id, type, identityType: type, displayName, details: {} };
-}
-
-/** The worst status of all reports: Failure > Warning > Skipped > Success. */
-export function worstReport(reports: ProvisioningReport[]): ProvisioningReport | undefined {
-  return reports.reduce<ProvisioningReport | undefined>(
-    (worst, r) => (!worst || SEVERITY[r.statusInfo.status] > SEVERITY[worst.statusInfo.status] ? r : worst),
-    undefined,
-  );
-}
-
-/**
- * The 200 answer. Live shape: `key` is the .NET type name and `value` the JSON array of every report.
- * Docs shape: `key` is `{"result","details":{"errorCode","errorMessage"}}` for the worst report and
- * `value` is one report — the first one with the worst status.
- */
-export function provisioningAnswer(
-  reports: ProvisioningReport[],
-  shape: ResponseShape,
-  contextUrl: string,
-): Record<string, string> {
-  const context = `${contextUrl}/$metadata#microsoft.graph.stringKeyStringValuePair`;
-  if (shape === "live")
-    return { "@odata.context": context, key: LIVE_SHAPE_KEY, value: JSON.stringify(reports) };
-  const worst = worstReport(reports);
-  const details = worst?.statusInfo.errorCode
-    ? { errorCode: worst.statusInfo.errorCode, errorMessage: worst.statusInfo.reason ?? "" }
-    : {};
-  return {
-    "@odata.context": context,
-    key: JSON.stringify({ result: worst?.statusInfo.status ?? "Success", details }),
-    value: JSON.stringify(worst ?? {}),
-  };
 }

@@ -6,7 +6,8 @@
 import type { EmulatorCore } from "./core";
 import { refuseIfThrottled, sendAccessDenied, sendResourceNotFound } from "./graphRoute";
 import type { GraphEndpoint } from "./graphRoute";
-import { provisioningAnswer, runProvisioning } from "./provisioning";
+import { runProvisioning } from "./provisioning";
+import { provisioningAnswer } from "./provisioningReport";
 import { checkJobAccepts, parseProvisionBody } from "./provisionRequest";
 import type { StoredJob, StoredServicePrincipal } from "./state";
 import type { AccessTokenClaims } from "./tokens";
