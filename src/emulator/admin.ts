@@ -88,6 +88,51 @@ async function readJson(ctx: RequestContext): Promise<{ json: unknown } | undefi
   }
 }
 
+/** An admin endpoint; `id` is what follows its first segment (`target/{id}`), else empty. */
+type AdminHandler = (
+  ctx: RequestContext,
+  core: EmulatorCore,
+  id: string,
+  info: () => EmulatorInfo,
+) => Promise<void> | void;
+
+/** The admin endpoints, by `METHOD first-segment`. */
+const ADMIN_ROUTES = new Map<string, AdminHandler>([
+  ["GET requests", (ctx, core) => sendJson(ctx, 200, { requests: core.log.list() })],
+  [
+    "DELETE requests",
+    (ctx, core) => {
+      core.log.clear();
+      sendJson(ctx, 200, { requests: [] });
+    },
+  ],
+  ["GET settings", (ctx, core) => sendJson(ctx, 200, currentSettings(core))],
+  ["PATCH settings", patchSettings],
+  ["GET faults", (ctx, core) => sendJson(ctx, 200, { faults: core.faults.list() })],
+  ["POST faults", addFault],
+  [
+    "DELETE faults",
+    (ctx, core) => {
+      core.faults.clear();
+      sendJson(ctx, 200, { faults: [] });
+    },
+  ],
+  ["POST objects", addObjects],
+  ["GET target", (ctx, core, spId) => sendJson(ctx, 200, { objects: targetObjects(core, spId) })],
+  [
+    "POST reset",
+    (ctx, core) => {
+      resetEmulator(core);
+      sendJson(ctx, 200, currentSettings(core));
+    },
+  ],
+  ["POST tokens", mintToken],
+  ["GET info", (ctx, _core, _id, info) => sendJson(ctx, 200, info())],
+]);
+
+/** The first segments that need an id after them; every other endpoint takes none. */
+const ROUTES_WITH_ID = new Set(["target"]);
+
 /** Answers an admin request (the path starts with `/_emulator/`). */
 export async function handleAdmin(
   ctx: RequestContext,
@@ -105,49 +150,25 @@ export async function handleAdmin(
     return;
   }
   const route = ctx.path.slice(ADMIN_PREFIX.length).replace(/\/$/, "");
-  const endpoint = `${ctx.method} ${route.startsWith("target/") ? "target/" : route}`;
-  switch (endpoint) {
-    case "GET requests":
-      return sendJson(ctx, 200, { requests: core.log.list() });
-    case "DELETE requests":
-      core.log.clear();
-      return sendJson(ctx, 200, { requests: [] });
-    case "GET settings":
-      return sendJson(ctx, 200, currentSettings(core));
-    case "PATCH settings":
-      return patchSettings(ctx, core);
-    case "GET faults":
-      return sendJson(ctx, 200, { faults: core.faults.list() });
-    case "POST faults":
-      return addFault(ctx, core);
-    case "DELETE faults":
-      core.faults.clear();
-      return sendJson(ctx, 200, { faults: [] });
-    case "POST objects":
-      return addObjects(ctx, core);
-    case "GET target/": {
-      const spId = decodeURIComponent(route.slice("target/".length));
-      const objects = [...core.state.targetOf(spId).values()].map((object) => ({
-        objectId: object.objectId,
-        objectTypeName: object.objectTypeName,
-        displayName: object.displayName,
-        ...(object.members ? { members: [...object.members] } : {}),
-        exportCount: object.exportCount,
-        lastAction: object.lastAction,
-        targetId: object.targetId,
-      }));
-      return sendJson(ctx, 200, { objects });
-    }
-    case "POST reset":
-      resetEmulator(core);
-      return sendJson(ctx, 200, currentSettings(core));
-    case "POST tokens":
-      return mintToken(ctx, core);
-    case "GET info":
-      return sendJson(ctx, 200, info());
-    default:
-      sendGraphError(ctx, 404, "NotFound", `The admin API has no ${ctx.method} ${ctx.path}.`);
-  }
+  const slash = route.indexOf("/");
+  const first = slash === -1 ? route : route.slice(0, slash);
+  const id = slash === -1 ? "" : decodeURIComponent(route.slice(slash + 1));
+  const handler = ADMIN_ROUTES.get(`${ctx.method} ${first}`);
+  if (handler && (id !== "") === ROUTES_WITH_ID.has(first)) return handler(ctx, core, id, info);
+  sendGraphError(ctx, 404, "NotFound", `The admin API has no ${ctx.method} ${ctx.path}.`);
+}
+
+/** What the job of a service principal has exported, as `GET /_emulator/target/{id}` answers it. */
+function targetObjects(core: EmulatorCore, servicePrincipalId: string) {
+  return [...core.state.targetOf(servicePrincipalId).values()].map((object) => ({
+    objectId: object.objectId,
+    objectTypeName: object.objectTypeName,
+    displayName: object.displayName,
+    ...(object.members ? { members: [...object.members] } : {}),
+    exportCount: object.exportCount,
+    lastAction: object.lastAction,
+    targetId: object.targetId,
+  }));
 }
 
 async function patchSettings(ctx: RequestContext, core: EmulatorCore): Promise<void> {

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { formatLogLine, startEmulator } from "./index";
-import type { RunningEmulator } from "./index";
+import type { RunningEmulator, StartEmulatorOptions } from "./index";
 import { formatDuration, formatRateLimit, parseDurationMs, parseRateLimit } from "../duration";
 import { DEFAULT_RATE_LIMIT } from "./rateLimit";
 
@@ -70,63 +70,59 @@ export function environmentFor(emulator: RunningEmulator): Record<string, string
   };
 }
 
-/**
- * Starts the emulator as the command line asks and prints how to use it. Returns the running
- * emulator, or undefined when only help was printed. Throws on invalid arguments.
- */
-export async function runCli(
-  argv: string[],
-  output: CliOutput = processOutput,
-): Promise<RunningEmulator | undefined> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      fixture: { type: "string" },
-      "rate-limit": { type: "string" },
-      shape: { type: "string" },
-      "replication-lag": { type: "string" },
-      "ca-dir": { type: "string" },
-      json: { type: "boolean", default: false },
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) {
-    output.out(USAGE);
-    return undefined;
-  }
+/** What the command line asks for: the emulator's options and how to print. */
+interface CommandLine {
+  /** The options for `startEmulator` (without `onRequest`). */
+  readonly options: StartEmulatorOptions;
+  /** Print one JSON line, log to stderr. */
+  readonly json: boolean;
+  /** Print no request lines. */
+  readonly quiet: boolean;
+}
+
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  fixture: { type: "string" },
+  "rate-limit": { type: "string" },
+  shape: { type: "string" },
+  "replication-lag": { type: "string" },
+  "ca-dir": { type: "string" },
+  json: { type: "boolean", default: false },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Reads and checks the arguments; `"help"` when only help is wanted. Throws on an invalid one. */
+function parseCommandLine(argv: string[]): CommandLine | "help" {
+  const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
+  if (values.help) return "help";
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError(`Invalid port "${values.port}"`);
   if (values.shape !== undefined && values.shape !== "live" && values.shape !== "docs")
     throw new RangeError(`Invalid shape "${values.shape}": use live or docs`);
-  const rateLimit = formatRateLimit(
-    parseRateLimit(values["rate-limit"] ?? DEFAULT_RATE_LIMIT, "--rate-limit"),
-  );
-  const replicationLagMs = parseDurationMs(values["replication-lag"] ?? "0", "--replication-lag");
-  const logLine = values.json ? output.err : output.out;
-  const emulator = await startEmulator({
-    port,
-    host: values.host,
-    fixture: values.fixture,
-    rateLimit,
-    shape: values.shape as "live" | "docs" | undefined,
-    replicationLagMs,
-    caDir: values["ca-dir"] ?? path.join(os.tmpdir(), "graph-emulator-ca"),
-    onRequest: values.quiet ? undefined : (entry) => logLine(formatLogLine(entry)),
-  });
-  if (values.json) {
-    output.out(JSON.stringify(connectionDetails(emulator)));
-    return emulator;
-  }
+  return {
+    options: {
+      port,
+      host: values.host,
+      fixture: values.fixture,
+      rateLimit: formatRateLimit(parseRateLimit(values["rate-limit"] ?? DEFAULT_RATE_LIMIT, "--rate-limit")),
+      shape: values.shape ?? "live",
+      replicationLagMs: parseDurationMs(values["replication-lag"] ?? "0", "--replication-lag"),
+      caDir: values["ca-dir"] ?? path.join(os.tmpdir(), "graph-emulator-ca"),
+    },
+    json: values.json,
+    quiet: values.quiet,
+  };
+}
+
+/** The lines printed for people: settings, variables to export, fixture ids, the admin URL. */
+function banner(emulator: RunningEmulator, options: StartEmulatorOptions): string[] {
   const f = emulator.fixture;
-  const lines = [
+  return [
     `Graph + Entra emulator listening on ${emulator.url}`,
-    `  rate limit ${rateLimit}, shape ${values.shape ?? "live"}, replication lag ${formatDuration(replicationLagMs)}`,
+    `  rate limit ${options.rateLimit}, shape ${options.shape}, replication lag ${formatDuration(options.replicationLagMs ?? 0)}`,
     "",
     "Point a program at it with:",
     ...Object.entries(environmentFor(emulator)).map(([name, value]) => `  export ${name}=${value}`),
@@ -142,7 +138,29 @@ export async function runCli(
     `Admin API: ${emulator.url}/_emulator/   Stop with Ctrl-C.`,
     "",
   ];
-  for (const line of lines) output.out(line);
+}
+
+/**
+ * Starts the emulator as the command line asks and prints how to use it. Returns the running
+ * emulator, or undefined when only help was printed. Throws on invalid arguments.
+ */
+export async function runCli(
+  argv: string[],
+  output: CliOutput = processOutput,
+): Promise<RunningEmulator | undefined> {
+  const commandLine = parseCommandLine(argv);
+  if (commandLine === "help") {
+    output.out(USAGE);
+    return undefined;
+  }
+  const { options, json, quiet } = commandLine;
+  const logLine = json ? output.err : output.out;
+  const emulator = await startEmulator({
+    ...options,
+    onRequest: quiet ? undefined : (entry) => logLine(formatLogLine(entry)),
+  });
+  if (json) output.out(JSON.stringify(connectionDetails(emulator)));
+  else for (const line of banner(emulator, options)) output.out(line);
   return emulator;
 }
 

@@ -4,7 +4,9 @@
  * security group "example" (3 members) assigned to that app, and one user who is not assigned.
  * Every id is fixed so that documentation and examples can show them.
  */
-import type { EmulatorFixture, SynchronizationSchema } from "./fixture";
+import type { EmulatorFixture, SynchronizationRule, SynchronizationSchema } from "./fixture";
+
+type ObjectMapping = SynchronizationRule["objectMappings"][number];
 
 /** The fixed ids of the default fixture. */
 export const DEFAULT_IDS = {
@@ -37,6 +39,43 @@ function attribute(source: string, target: string, matching = false): Record<str
   };
 }
 
+/** The rule's User → User mapping: matched on userPrincipalName. */
+function userObjectMapping(): ObjectMapping {
+  return {
+    enabled: true,
+    flowTypes: "Add, Update, Delete",
+    name: "Provision Azure Active Directory Users",
+    sourceObjectName: "User",
+    targetObjectName: "User",
+    scope: null,
+    metadata: [],
+    attributeMappings: [
+      attribute("userPrincipalName", "userName", true),
+      attribute("displayName", "displayName"),
+      attribute("mail", 'emails[type eq "work"].value'),
+      attribute("objectId", "externalId"),
+    ],
+  };
+}
+
+/** The rule's Group → Group mapping: matched on displayName, members exported. */
+function groupObjectMapping(): ObjectMapping {
+  return {
+    enabled: true,
+    flowTypes: "Add, Update, Delete",
+    name: "Provision Azure Active Directory Groups",
+    sourceObjectName: "Group",
+    targetObjectName: "Group",
+    scope: null,
+    metadata: [],
+    attributeMappings: [
+      attribute("displayName", "displayName", true),
+      attribute("objectId", "externalId"),
+      attribute("members", "members"),
+    ],
+  };
+}
+
 /** A synchronization schema modelled on the Databricks SCIM connector's: one rule, Users and Groups. */
 export function databricksScimSchema(jobId: string = DEFAULT_IDS.jobId): SynchronizationSchema {
   return {
@@ -53,37 +92,7 @@ export function databricksScimSchema(jobId: string = DEFAULT_IDS.jobId): Synchro
         containerFilter: { includedContainers: [] },
         groupFilter: { includedGroups: [] },
         metadata: [],
-        objectMappings: [
-          {
-            enabled: true,
-            flowTypes: "Add, Update, Delete",
-            name: "Provision Azure Active Directory Users",
-            sourceObjectName: "User",
-            targetObjectName: "User",
-            scope: null,
-            metadata: [],
-            attributeMappings: [
-              attribute("userPrincipalName", "userName", true),
-              attribute("displayName", "displayName"),
-              attribute("mail", 'emails[type eq "work"].value'),
-              attribute("objectId", "externalId"),
-            ],
-          },
-          {
-            enabled: true,
-            flowTypes: "Add, Update, Delete",
-            name: "Provision Azure Active Directory Groups",
-            sourceObjectName: "Group",
-            targetObjectName: "Group",
-            scope: null,
-            metadata: [],
-            attributeMappings: [
-              attribute("displayName", "displayName", true),
-              attribute("objectId", "externalId"),
-              attribute("members", "members"),
-            ],
-          },
-        ],
+        objectMappings: [userObjectMapping(), groupObjectMapping()],
       },
     ],
     directories: [
@@ -101,9 +110,20 @@ export function databricksScimSchema(jobId: string = DEFAULT_IDS.jobId): Synchro
   };
 }
 
+/** Alice, Bob and Carol (the group's members) and Dave (not assigned). */
+function defaultUsers(): NonNullable<EmulatorFixture["users"]> {
+  const [alice, bob, carol] = DEFAULT_IDS.userIds;
+  const domain = DEFAULT_IDS.tenantDomain;
+  return [
+    { id: alice, displayName: "Alice Example", userPrincipalName: `alice@${domain}` },
+    { id: bob, displayName: "Bob Example", userPrincipalName: `bob@${domain}` },
+    { id: carol, displayName: "Carol Example", userPrincipalName: `carol@${domain}` },
+    { id: DEFAULT_IDS.unassignedUserId, displayName: "Dave Unassigned", userPrincipalName: `dave@${domain}` },
+  ];
+}
+
 /** A fresh copy of the default fixture (safe to modify, e.g. to extend it in tests). */
 export function defaultFixture(): EmulatorFixture {
-  const [alice, bob, carol] = DEFAULT_IDS.userIds;
   return {
     tenants: [
       { id: DEFAULT_IDS.tenantId, displayName: "Emulated tenant", domains: [DEFAULT_IDS.tenantDomain] },
@@ -139,22 +159,13 @@ export function defaultFixture(): EmulatorFixture {
         schema: databricksScimSchema(),
       },
     ],
-    users: [
-      { id: alice, displayName: "Alice Example", userPrincipalName: `alice@${DEFAULT_IDS.tenantDomain}` },
-      { id: bob, displayName: "Bob Example", userPrincipalName: `bob@${DEFAULT_IDS.tenantDomain}` },
-      { id: carol, displayName: "Carol Example", userPrincipalName: `carol@${DEFAULT_IDS.tenantDomain}` },
-      {
-        id: DEFAULT_IDS.unassignedUserId,
-        displayName: "Dave Unassigned",
-        userPrincipalName: `dave@${DEFAULT_IDS.tenantDomain}`,
-      },
-    ],
+    users: defaultUsers(),
     groups: [
       {
         id: DEFAULT_IDS.groupId,
         displayName: "example",
         securityEnabled: true,
-        members: [alice, bob, carol],
+        members: [...DEFAULT_IDS.userIds],
       },
     ],
     assignments: [{ servicePrincipalId: DEFAULT_IDS.servicePrincipalId, principalId: DEFAULT_IDS.groupId }],

@@ -18,7 +18,7 @@ import type { EmulatorCore, ResponseShape } from "./core";
 import { defaultFixture } from "./defaultFixture";
 import { CancellableTimers, FaultInjector } from "./faults";
 import { loadFixtureFile, parseFixture } from "./fixture";
-import type { EmulatorFixture } from "./fixture";
+import type { EmulatorFixture, ValidatedFixture } from "./fixture";
 import { parseRateLimit } from "../duration";
 import { DEFAULT_RATE_LIMIT, TenantRateLimiter } from "./rateLimit";
 import { RequestLog } from "./requestLog";
@@ -130,33 +130,55 @@ function checkShape(shape: string): ResponseShape {
   return shape;
 }
 
-/** Starts an emulator. Rejects on an invalid fixture or option, or when the port is taken. */
-export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
-  const rateLimit = parseRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT, "rateLimit");
-  const shape = checkShape(options.shape ?? "live");
+/** The start settings the options ask for, checked. */
+function startSettings(options: StartEmulatorOptions): EmulatorCore["initial"] {
   const replicationLagMs = options.replicationLagMs ?? 0;
   if (!(replicationLagMs >= 0)) throw new RangeError(`Invalid replicationLagMs ${replicationLagMs}`);
-  const fixture = materializeFixture(
+  return {
+    rateLimit: parseRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT, "rateLimit"),
+    replicationLagMs,
+    shape: checkShape(options.shape ?? "live"),
+  };
+}
+
+/** The fixture the options name (object, file, or the default one), validated, secrets generated. */
+async function startFixture(options: StartEmulatorOptions): Promise<ValidatedFixture> {
+  return materializeFixture(
     typeof options.fixture === "string"
       ? await loadFixtureFile(options.fixture)
       : parseFixture(options.fixture ?? defaultFixture()),
   );
-  const temporaryCaDir = options.caDir === undefined ? await newTemporaryCaDir() : undefined;
-  const caFiles = await ensureCertificateAuthority(options.caDir ?? (temporaryCaDir as string));
-  const [leaf, signingKeys] = await Promise.all([serverCertificateFor(caFiles), generateRsaKeyPair()]);
-  const state = new DirectoryState(fixture);
-  const core: EmulatorCore = {
-    state,
+}
+
+/** The shared state of every route, at the start settings. */
+function createCore(
+  fixture: ValidatedFixture,
+  initial: EmulatorCore["initial"],
+  signingKeys: { readonly publicKeyPem: string; readonly privateKeyPem: string },
+): EmulatorCore {
+  return {
+    state: new DirectoryState(fixture),
     tokens: new AccessTokenAuthority(signingKeys),
-    rateLimiter: new TenantRateLimiter(rateLimit),
+    rateLimiter: new TenantRateLimiter(initial.rateLimit),
     faults: new FaultInjector(),
     timers: new CancellableTimers(),
     log: new RequestLog(),
-    replicationLagMs,
-    shape,
-    initial: { rateLimit, replicationLagMs, shape },
+    replicationLagMs: initial.replicationLagMs,
+    shape: initial.shape,
+    initial,
     baseUrl: "",
   };
+}
+
+/** Starts an emulator. Rejects on an invalid fixture or option, or when the port is taken. */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const initial = startSettings(options);
+  const fixture = await startFixture(options);
+  const temporaryCaDir = options.caDir === undefined ? await newTemporaryCaDir() : undefined;
+  const caFiles = await ensureCertificateAuthority(options.caDir ?? (temporaryCaDir as string));
+  const [leaf, signingKeys] = await Promise.all([serverCertificateFor(caFiles), generateRsaKeyPair()]);
+  const core = createCore(fixture, initial, signingKeys);
+  const { state } = core;
   const credentials = state.defaultCredentials();
   const info = (): EmulatorInfo => ({
     graphUrl: core.baseUrl,
