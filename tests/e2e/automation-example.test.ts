@@ -5,63 +5,23 @@
  * emulator's request log. examples/azuread-full and examples/automation: `npm run typecheck`, so CI
  * type-checks the seed example against the real @pulumi/azuread declarations.
  */
-import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../src/emulator";
-import {
-  createSandbox,
-  describeWithPulumi,
-  graphCalls,
-  repoRoot,
-  startTestEmulator,
-  type PulumiSandbox,
-} from "./harness";
-import { filesContaining, OUR_TYPE } from "./workspace";
+import { environmentFor } from "../../src/emulator/cli";
+import { repoRoot } from "../../scripts/lib/pulumiSandbox";
+import { OUR_TYPE } from "../support/automation";
+import { ensureInstalled, runCommand } from "../support/commands";
+import { graphCalls, startTestEmulator } from "../support/emulator";
+import { filesContaining } from "../support/files";
+import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
 
 jest.setTimeout(6 * 60_000);
 
 const automationDir = path.join(repoRoot, "examples/automation");
 const azureadFullDir = path.join(repoRoot, "examples/azuread-full");
 const PROJECT = "provision-on-demand-automation";
-/** This process's environment without jest's NODE_OPTIONS (--experimental-vm-modules), for plain tools. */
-const plainEnv = (() => {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  return env;
-})();
 const STACK = "users";
-
-/** Installs an example's dependencies when any of `deps` is missing (like copyBasicExample). */
-function ensureInstalled(dir: string, deps: string[]): void {
-  if (deps.every((dep) => fs.existsSync(path.join(dir, "node_modules", dep, "package.json")))) return;
-  execFileSync("npm", ["install", "--no-audit", "--no-fund"], {
-    cwd: dir,
-    stdio: "inherit",
-    timeout: 5 * 60_000,
-  });
-}
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command; resolves with its exit code and output (never rejects on the exit code). */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd, env, timeout: 5 * 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** The progress lines of a run (`✓ …`, `• …`, `! …`, `✗ …`). */
 function progressLines(stdout: string): string[] {
@@ -74,7 +34,8 @@ describeWithPulumi("examples/automation: provisioning users from a CSV or JSON f
   let env: NodeJS.ProcessEnv;
 
   /** `node index.js ARGS` in examples/automation, as a user runs it. */
-  const script = (...args: string[]) => run(process.execPath, ["index.js", ...args], automationDir, env);
+  const script = (...args: string[]) =>
+    runCommand(process.execPath, ["index.js", ...args], { cwd: automationDir, env });
 
   /** Our resources in the stack, read from the file backend on disk. */
   function stackResources(): { type: string; outputs?: Record<string, unknown> }[] {
@@ -95,12 +56,7 @@ describeWithPulumi("examples/automation: provisioning users from a CSV or JSON f
     // the file backend in the sandbox and PULUMI_CONFIG_PASSPHRASE.
     env = {
       ...sandbox.env,
-      PROVISION_ON_DEMAND_GRAPH_URL: emulator.graphUrl,
-      AZURE_AUTHORITY_HOST: emulator.authorityHost,
-      NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-      ARM_TENANT_ID: emulator.tenantId,
-      ARM_CLIENT_ID: emulator.clientId,
-      ARM_CLIENT_SECRET: emulator.clientSecret,
+      ...environmentFor(emulator),
       SERVICE_PRINCIPAL_ID: emulator.fixture.servicePrincipalId,
       SYNCHRONIZATION_JOB_ID: emulator.fixture.jobId,
       STACK_NAME: STACK,
@@ -186,26 +142,20 @@ describeWithPulumi("examples/automation: provisioning users from a CSV or JSON f
 });
 
 describe("the examples type-check", () => {
-  it("examples/azuread-full (the seed example with @pulumi/azuread): npm run typecheck exits 0", async () => {
-    ensureInstalled(azureadFullDir, [
-      "@pulumi/azuread",
-      "@pulumi/pulumi",
-      "pulumi-azuread-provision-on-demand",
-      "typescript",
-    ]);
-    const result = await run("npm", ["run", "--silent", "typecheck"], azureadFullDir, plainEnv);
-    expect(result.stdout + result.stderr).toBe("");
-    expect(result.code).toBe(0);
-  });
-
-  it("examples/automation (index.js through its JSDoc types): npm run typecheck exits 0", async () => {
-    ensureInstalled(automationDir, [
-      "@pulumi/pulumi",
-      "pulumi-azuread-provision-on-demand",
-      "typescript",
-      "@types/node",
-    ]);
-    const result = await run("npm", ["run", "--silent", "typecheck"], automationDir, plainEnv);
+  it.each([
+    [
+      "examples/azuread-full (the seed example with @pulumi/azuread)",
+      azureadFullDir,
+      ["@pulumi/azuread", "@pulumi/pulumi", "pulumi-azuread-provision-on-demand", "typescript"],
+    ],
+    [
+      "examples/automation (index.js through its JSDoc types)",
+      automationDir,
+      ["@pulumi/pulumi", "pulumi-azuread-provision-on-demand", "typescript", "@types/node"],
+    ],
+  ])("%s: npm run typecheck exits 0", async (_, dir, deps) => {
+    ensureInstalled(dir, deps);
+    const result = await runCommand("npm", ["run", "--silent", "typecheck"], { cwd: dir, env: process.env });
     expect(result.stdout + result.stderr).toBe("");
     expect(result.code).toBe(0);
   });

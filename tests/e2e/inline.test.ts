@@ -6,22 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as automation from "@pulumi/pulumi/automation";
 import type { RunningEmulator } from "../../src/emulator";
-import {
-  createSandbox,
-  describeWithPulumi,
-  graphCalls,
-  startTestEmulator,
-  type PulumiSandbox,
-} from "./harness";
+import { collectOutput, inlineStack, loadPackage, ourOperations, ourResources } from "../support/automation";
+import { graphCalls, startTestEmulator } from "../support/emulator";
+import { filesContaining } from "../support/files";
+import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
 import * as path from "node:path";
-import {
-  collectOutput,
-  filesContaining,
-  inlineStack,
-  loadPackage,
-  ourOperations,
-  ourResources,
-} from "./workspace";
 
 jest.setTimeout(5 * 60_000);
 

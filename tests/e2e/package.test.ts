@@ -7,16 +7,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../src/emulator";
-import { pulumiOk } from "./cli";
-import {
-  createSandbox,
-  describeWithPulumi,
-  graphCalls,
-  repoRoot,
-  startTestEmulator,
-  type PulumiSandbox,
-} from "./harness";
-import { filesContaining } from "./workspace";
+import { environmentFor } from "../../src/emulator/cli";
+import { basicExampleConfig, basicExampleDir, repoRoot } from "../../scripts/lib/pulumiSandbox";
+import { pulumiOk } from "../support/commands";
+import { graphCalls, startTestEmulator } from "../support/emulator";
+import { filesContaining } from "../support/files";
+import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
 
 jest.setTimeout(6 * 60_000);
 
@@ -38,7 +34,7 @@ describeWithPulumi("the npm package installed from its tarball", () => {
       .split("\n")
       .pop()!;
     for (const file of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) {
-      fs.copyFileSync(path.join(repoRoot, "examples/basic", file), path.join(project, file));
+      fs.copyFileSync(path.join(basicExampleDir, file), path.join(project, file));
     }
     const pulumiVersion = require(path.join(repoRoot, "node_modules/@pulumi/pulumi/package.json")).version;
     fs.writeFileSync(
@@ -58,21 +54,11 @@ describeWithPulumi("the npm package installed from its tarball", () => {
       stdio: "inherit",
     });
     // Credentials and endpoints the way CI systems pass them: environment variables, no stack config.
-    Object.assign(sandbox.env, {
-      ARM_TENANT_ID: emulator.tenantId,
-      ARM_CLIENT_ID: emulator.clientId,
-      ARM_CLIENT_SECRET: emulator.clientSecret,
-      PROVISION_ON_DEMAND_GRAPH_URL: emulator.graphUrl,
-      AZURE_AUTHORITY_HOST: emulator.authorityHost,
-    });
+    // What `graph-emulator --json` prints under "env": ARM_*, the Graph URL, the authority host, the CA.
+    Object.assign(sandbox.env, environmentFor(emulator));
     await pulumiOk(sandbox, project, ["stack", "init", "dev"]);
-    const f = emulator.fixture;
-    for (const [key, value] of [
-      ["servicePrincipalId", f.servicePrincipalId],
-      ["synchronizationJobId", f.jobId],
-      ["groupId", f.groupId],
-    ]) {
-      await pulumiOk(sandbox, project, ["config", "set", key, value]);
+    for (const args of basicExampleConfig(emulator, { credentials: false })) {
+      await pulumiOk(sandbox, project, args);
     }
   });
 

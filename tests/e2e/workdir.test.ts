@@ -6,19 +6,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../src/emulator";
-import { copyBasicExample, pulumiCli, pulumiOk, spawnPulumi } from "./cli";
-import {
-  createSandbox,
-  describeWithPulumi,
-  graphCalls,
-  repoRoot,
-  startTestEmulator,
-  type PulumiSandbox,
-} from "./harness";
+import { basicExampleConfig, repoRoot } from "../../scripts/lib/pulumiSandbox";
+import { OUR_TYPE } from "../support/automation";
+import { copyBasicExample, pulumiCli, pulumiOk, spawnPulumi } from "../support/commands";
+import { graphCalls, startTestEmulator } from "../support/emulator";
+import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
 
 jest.setTimeout(6 * 60_000);
-
-const ourType = "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand";
 
 interface ExportedResource {
   urn: string;
@@ -56,25 +50,7 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
     sandbox = createSandbox(emulator);
     dir = copyBasicExample(sandbox, "basic");
     await pulumiOk(sandbox, dir, ["stack", "init", "dev"]);
-    const f = emulator.fixture;
-    const plain: [string, string][] = [
-      ["azuread:tenantId", emulator.tenantId],
-      ["azuread:clientId", emulator.clientId],
-      ["provisionOnDemand:graphUrl", emulator.graphUrl],
-      ["provisionOnDemand:authorityHost", emulator.authorityHost],
-      ["servicePrincipalId", f.servicePrincipalId],
-      ["synchronizationJobId", f.jobId],
-      ["groupId", f.groupId],
-    ];
-    for (const [key, value] of plain) await pulumiOk(sandbox, dir, ["config", "set", key, value]);
-    await pulumiOk(sandbox, dir, [
-      "config",
-      "set",
-      "--secret",
-      "azuread:clientSecret",
-      emulator.clientSecret,
-    ]);
-    await pulumiOk(sandbox, dir, ["config", "set", "--path", "memberIds", JSON.stringify(f.userIds)]);
+    for (const args of basicExampleConfig(emulator)) await pulumiOk(sandbox, dir, args);
   });
 
   afterAll(async () => {
@@ -150,7 +126,7 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
     await pulumiCli(sandbox, dir, ["cancel", "--yes"]);
     await pulumiOk(sandbox, dir, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
     await pulumiOk(sandbox, dir, ["up", "--yes", "--skip-preview"]);
-    const ours = (await exportedResources()).filter((r) => r.type === ourType);
+    const ours = (await exportedResources()).filter((r) => r.type === OUR_TYPE);
     expect(ours).toHaveLength(1);
     expect(ours[0].outputs?.result).toMatch(/Success|Skipped/);
   });
@@ -158,7 +134,7 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
   it("pulumi destroy makes no Graph call and empties the stack", async () => {
     await pulumiOk(sandbox, dir, ["destroy", "--yes", "--skip-preview"]);
     expect((await graphCalls(emulator)).all).toBe(0);
-    expect((await exportedResources()).filter((r) => r.type === ourType)).toHaveLength(0);
+    expect((await exportedResources()).filter((r) => r.type === OUR_TYPE)).toHaveLength(0);
   });
 
   it("state written by an earlier build of the provider still refreshes and destroys", async () => {
@@ -171,10 +147,10 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
     const state = JSON.parse(fs.readFileSync(fixture, "utf8"));
     fs.writeFileSync(imported, JSON.stringify(state));
     await pulumiOk(old, upgradeDir, ["stack", "import", "--file", imported, "--force"]);
-    expect((await exportedResources(upgradeDir, old)).filter((r) => r.type === ourType)).toHaveLength(1);
+    expect((await exportedResources(upgradeDir, old)).filter((r) => r.type === OUR_TYPE)).toHaveLength(1);
     await pulumiOk(old, upgradeDir, ["refresh", "--yes", "--skip-preview"]);
     await pulumiOk(old, upgradeDir, ["destroy", "--yes", "--skip-preview"]);
-    expect((await exportedResources(upgradeDir, old)).filter((r) => r.type === ourType)).toHaveLength(0);
+    expect((await exportedResources(upgradeDir, old)).filter((r) => r.type === OUR_TYPE)).toHaveLength(0);
     expect((await graphCalls(emulator)).all).toBe(0);
   });
 });

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { runCli } from "../../src/emulator/cli";
 import type { RunningEmulator } from "../../src/emulator";
 import { defaultFixture } from "../../src/emulator";
-import { call, provision, tokenFor, user } from "./helpers";
+import { call, provision, tokenFor } from "../support/http";
+import { user } from "../support/subjects";
 
 const caDir = () => process.env.PROVISION_ON_DEMAND_TEST_CA_DIR as string;
 

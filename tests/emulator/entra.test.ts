@@ -7,17 +7,10 @@ import { createHash, X509Certificate } from "node:crypto";
 import { ClientAssertionCredential, ClientCertificateCredential } from "@azure/identity";
 import jwt from "jsonwebtoken";
 import type { RunningEmulator } from "../../src/emulator";
-import {
-  call,
-  clientCertificate,
-  federatedToken,
-  GRAPH_SCOPE,
-  secretCredential,
-  startTestEmulator,
-  TEST,
-  tokenFor,
-  unregisteredCertificate,
-} from "./helpers";
+import { startTestEmulator } from "../support/emulator";
+import { clientCertificate, federatedToken, unregisteredCertificate } from "../support/fixture";
+import { call, GRAPH_SCOPE, secretCredential, tokenFor } from "../support/http";
+import { IDS } from "../support/ids";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -152,7 +145,7 @@ describe("client secret", () => {
   });
 
   it("refuses an app from another tenant as unknown in this one", async () => {
-    const { appId, secret } = TEST.otherTenant;
+    const { appId, secret } = IDS.otherTenant;
     await expect(secretCredential(emulator, appId, secret).getToken(GRAPH_SCOPE)).rejects.toThrow(
       /AADSTS700016/,
     );
@@ -220,13 +213,13 @@ describe("certificate", () => {
   it("gives ClientCertificateCredential a token when the certificate is registered on the app", async () => {
     const credential = new ClientCertificateCredential(
       emulator.tenantId,
-      TEST.certificateApp.appId,
+      IDS.certificateClientId,
       { certificate: clientCertificate.combinedPem },
       credentialOptions(),
     );
     const token = await credential.getToken(GRAPH_SCOPE);
     expect(jwt.decode(token.token)).toMatchObject({
-      appid: TEST.certificateApp.appId,
+      appid: IDS.certificateClientId,
       tid: emulator.tenantId,
     });
   });
@@ -234,7 +227,7 @@ describe("certificate", () => {
   it("also accepts the certificate chain in the x5c header", async () => {
     const credential = new ClientCertificateCredential(
       emulator.tenantId,
-      TEST.certificateApp.appId,
+      IDS.certificateClientId,
       { certificate: clientCertificate.combinedPem },
       { ...credentialOptions(), sendCertificateChain: true },
     );
@@ -244,7 +237,7 @@ describe("certificate", () => {
   it("refuses a certificate that is not registered on the app with AADSTS700027", async () => {
     const credential = new ClientCertificateCredential(
       emulator.tenantId,
-      TEST.certificateApp.appId,
+      IDS.certificateClientId,
       { certificate: unregisteredCertificate.combinedPem },
       credentialOptions(),
     );
@@ -258,7 +251,7 @@ describe("certificate", () => {
       .digest("base64url");
     const endpoint = `${emulator.url}/${emulator.tenantId}/oauth2/v2.0/token`;
     const forged = jwt.sign(
-      { aud: endpoint, iss: TEST.certificateApp.appId, sub: TEST.certificateApp.appId },
+      { aud: endpoint, iss: IDS.certificateClientId, sub: IDS.certificateClientId },
       unregisteredCertificate.privateKeyPem,
       { algorithm: "RS256", expiresIn: 300, header: { alg: "RS256", x5t } },
     );
@@ -268,7 +261,7 @@ describe("certificate", () => {
       `/${emulator.tenantId}/oauth2/v2.0/token`,
       tokenForm({
         grant_type: "client_credentials",
-        client_id: TEST.certificateApp.appId,
+        client_id: IDS.certificateClientId,
         scope: GRAPH_SCOPE,
         client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
         client_assertion: forged,
@@ -284,7 +277,7 @@ describe("federated credential", () => {
   const assertionCredential = (assertion: () => string) =>
     new ClientAssertionCredential(
       emulator.tenantId,
-      TEST.federatedApp.appId,
+      IDS.federatedClientId,
       async () => assertion(),
       credentialOptions(),
     );
@@ -292,7 +285,7 @@ describe("federated credential", () => {
   it("gives ClientAssertionCredential a token for a CI token matching the app's federated credential", async () => {
     const token = await assertionCredential(() => federatedToken()).getToken(GRAPH_SCOPE);
     expect(jwt.decode(token.token)).toMatchObject({
-      appid: TEST.federatedApp.appId,
+      appid: IDS.federatedClientId,
       roles: ["Synchronization.ReadWrite.All"],
     });
   });
@@ -324,7 +317,7 @@ describe("federated credential", () => {
       `/${emulator.tenantId}/oauth2/v2.0/token`,
       tokenForm({
         grant_type: "client_credentials",
-        client_id: TEST.federatedApp.appId,
+        client_id: IDS.federatedClientId,
         scope: GRAPH_SCOPE,
         client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
         client_assertion: "not-a-jwt",

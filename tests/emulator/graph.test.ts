@@ -6,7 +6,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { RunningEmulator } from "../../src/emulator";
-import { call, jobPath, startTestEmulator, TEST, tokenFor } from "./helpers";
+import { startTestEmulator } from "../support/emulator";
+import { call, jobPath, tokenFor } from "../support/http";
+import { IDS } from "../support/ids";
 
 let emulator: RunningEmulator;
 let token: string;
@@ -127,7 +129,7 @@ describe("only tokens the emulator issued for Graph are accepted (401 InvalidAut
 
 describe("permissions (403 Authorization_RequestDenied)", () => {
   it("refuses an app without Synchronization.ReadWrite.All on every endpoint", async () => {
-    const weak = await tokenFor(emulator, TEST.noPermissionApp.appId, TEST.noPermissionApp.secret);
+    const weak = await tokenFor(emulator, IDS.noPermissionClientId, IDS.noPermissionSecret);
     for (const [method, path] of [
       ["GET", spPath()],
       ["GET", jobPath(emulator, "/schema")],
@@ -146,16 +148,16 @@ describe("permissions (403 Authorization_RequestDenied)", () => {
   });
 
   it("lets Application.ReadWrite.OwnedBy act on a service principal the app owns", async () => {
-    const owner = await tokenFor(emulator, TEST.ownerApp.appId, TEST.ownerApp.secret);
+    const owner = await tokenFor(emulator, IDS.ownerClientId, IDS.ownerSecret);
     const path = jobPath(emulator, "/schema", {
-      servicePrincipalId: TEST.ownedServicePrincipalId,
-      jobId: TEST.ownedJobId,
+      servicePrincipalId: IDS.ownedServicePrincipalId,
+      jobId: IDS.ownedJobId,
     });
     expect((await call(emulator, "GET", path, { token: owner })).status).toBe(200);
   });
 
   it("refuses Application.ReadWrite.OwnedBy on a service principal the app does not own", async () => {
-    const owner = await tokenFor(emulator, TEST.ownerApp.appId, TEST.ownerApp.secret);
+    const owner = await tokenFor(emulator, IDS.ownerClientId, IDS.ownerSecret);
     const answer = await call(emulator, "GET", jobPath(emulator, "/schema"), { token: owner });
     expect(answer.status).toBe(403);
     expect(answer.json.error.code).toBe("Authorization_RequestDenied");
@@ -188,7 +190,7 @@ describe("missing objects (404)", () => {
   });
 
   it("answers 404 for a service principal of another tenant", async () => {
-    const answer = await call(emulator, "GET", spPath("beta", TEST.otherTenant.servicePrincipalId), {
+    const answer = await call(emulator, "GET", spPath("beta", IDS.otherTenant.servicePrincipalId), {
       token,
     });
     expect(answer.status).toBe(404);

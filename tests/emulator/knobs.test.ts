@@ -6,7 +6,10 @@ import * as https from "node:https";
 import * as os from "node:os";
 import type { RequestLogEntry, RunningEmulator } from "../../src/emulator";
 import { EmulatorAdminError } from "../../src/emulator";
-import { call, jobPath, provision, startTestEmulator, TEST, tokenFor, user } from "./helpers";
+import { startTestEmulator } from "../support/emulator";
+import { call, jobPath, provision, tokenFor } from "../support/http";
+import { IDS } from "../support/ids";
+import { user } from "../support/subjects";
 
 let emulator: RunningEmulator;
 let token: string;
@@ -67,7 +70,7 @@ describe("rate limit", () => {
   it("counts each tenant separately", async () => {
     await emulator.admin.updateSettings({ rateLimit: "1/10s" });
     expect((await provision(emulator, token, [alice()])).status).toBe(200);
-    const other = TEST.otherTenant;
+    const other = IDS.otherTenant;
     const otherToken = await tokenFor(emulator, other.appId, other.secret, other.tenantId);
     const answer = await call(
       emulator,

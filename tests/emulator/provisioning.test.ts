@@ -4,18 +4,10 @@
  */
 import { LIVE_SHAPE_KEY } from "../../src/emulator";
 import type { RunningEmulator } from "../../src/emulator";
-import {
-  call,
-  group,
-  jobPath,
-  liveReports,
-  provision,
-  provisionBody,
-  startTestEmulator,
-  TEST,
-  tokenFor,
-  user,
-} from "./helpers";
+import { startTestEmulator } from "../support/emulator";
+import { call, jobPath, liveReports, provision, provisionBody, tokenFor } from "../support/http";
+import { IDS } from "../support/ids";
+import { group, user } from "../support/subjects";
 
 let emulator: RunningEmulator;
 let token: string;
@@ -32,7 +24,7 @@ const statuses = (answer: Awaited<ReturnType<typeof provision>>) =>
 describe("exporting to the target system", () => {
   it("creates a group and its listed members: one Success report each, all five steps", async () => {
     const { groupId, userIds } = emulator.fixture;
-    const answer = await provision(emulator, token, [group(groupId, userIds)]);
+    const answer = await provision(emulator, token, [group(userIds.map(user), groupId)]);
     expect(answer.status).toBe(200);
     expect(answer.json.key).toBe(LIVE_SHAPE_KEY);
     expect(answer.json["@odata.context"]).toMatch(/#microsoft\.graph\.stringKeyStringValuePair$/);
@@ -64,8 +56,8 @@ describe("exporting to the target system", () => {
 
   it("skips an unchanged second export with RedundantExport and leaves the target alone", async () => {
     const { groupId, userIds } = emulator.fixture;
-    await provision(emulator, token, [group(groupId, userIds)]);
-    const again = await provision(emulator, token, [group(groupId, userIds)]);
+    await provision(emulator, token, [group(userIds.map(user), groupId)]);
+    const again = await provision(emulator, token, [group(userIds.map(user), groupId)]);
     expect(statuses(again)).toEqual(Array(4).fill(["Other", "Skipped", "RedundantExport"]));
     const steps = liveReports(again)[0].provisioningSteps;
     expect(steps[steps.length - 1]).toMatchObject({
@@ -98,8 +90,8 @@ describe("exporting to the target system", () => {
 
   it("updates a group when new members are exported with it", async () => {
     const { groupId, userIds } = emulator.fixture;
-    await provision(emulator, token, [group(groupId, userIds.slice(0, 1))]);
-    const answer = await provision(emulator, token, [group(groupId, userIds.slice(0, 2))]);
+    await provision(emulator, token, [group(userIds.slice(0, 1).map(user), groupId)]);
+    const answer = await provision(emulator, token, [group(userIds.slice(0, 2).map(user), groupId)]);
     expect(statuses(answer)).toEqual([
       ["Update", "Success", null],
       ["Other", "Skipped", "RedundantExport"],
@@ -184,24 +176,22 @@ describe("requests Graph refuses", () => {
 
   it("refuses a job whose target credentials are not configured with CredentialsMissing", async () => {
     const answer = await post(provisionBody(emulator, [user(emulator.fixture.userIds[0])]), {
-      servicePrincipalId: TEST.noCredentialsServicePrincipalId,
-      jobId: TEST.noCredentialsJobId,
+      servicePrincipalId: IDS.noCredentialsServicePrincipalId,
+      jobId: IDS.noCredentialsJobId,
     });
     expect(answer.status).toBe(400);
     expect(answer.json.error.code).toBe("CredentialsMissing");
   });
 
   it("refuses more than one group in a request", async () => {
-    const answer = await post(
-      provisionBody(emulator, [group(emulator.fixture.groupId), group("another-group")]),
-    );
+    const answer = await post(provisionBody(emulator, [group(), group(undefined, "another-group")]));
     expect(answer.status).toBe(400);
     expect(answer.json.error.message).toMatch(/one group/);
   });
 
   it("refuses a group with more than 5 members", async () => {
     const six = Array.from({ length: 6 }, (_, i) => `8f1a2b3c-0000-4000-8000-00000000020${i}`);
-    const answer = await post(provisionBody(emulator, [group(emulator.fixture.groupId, six)]));
+    const answer = await post(provisionBody(emulator, [group(six.map(user), emulator.fixture.groupId)]));
     expect(answer.status).toBe(400);
     expect(answer.json.error.message).toMatch(/at most 5 members/);
   });

@@ -5,7 +5,9 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { RunningEmulator } from "../../src/emulator";
-import { call, jobPath, provision, startTestEmulator, tokenFor, user } from "./helpers";
+import { startTestEmulator } from "../support/emulator";
+import { call, jobPath, provision, tokenFor } from "../support/http";
+import { user } from "../support/subjects";
 
 let emulator: RunningEmulator;
 let token: string;

@@ -13,7 +13,13 @@ import { failureOf } from "../support/expectations";
 import { temporaryFolder, writeCertificateFiles } from "../support/files";
 import { federatedToken } from "../support/fixture";
 import { CERTIFICATE_PASSWORD, IDS } from "../support/ids";
-import { checkAndCreate, configureRequest, emulatorConfig, inputsFor, type StackConfig } from "../support/provider";
+import {
+  checkAndCreate,
+  configureRequest,
+  emulatorConfig,
+  inputsFor,
+  type StackConfig,
+} from "../support/provider";
 import { user } from "../support/subjects";
 
 let emulator: RunningEmulator;
@@ -31,7 +37,7 @@ const ARM_VARIABLES = Object.keys(process.env).filter((name) => name.startsWith(
  */
 function emulatorPerBlock() {
   beforeAll(async () => {
-    emulator = await startTestEmulator();
+    emulator = await startTestEmulator({ rateLimit: "off" });
   });
   afterAll(() => emulator.stop());
   beforeEach(() => emulator.admin.reset());

@@ -6,16 +6,16 @@ import http from "node:http";
 import https from "node:https";
 import type { RunningEmulator } from "../../src/emulator";
 import { provisionOnDemandProvider as shell } from "../../src/provisionOnDemand";
+import { startTestEmulator } from "../support/emulator";
+import { IDS } from "../support/ids";
 import {
   checkAndCreate,
   configureRequest,
   emulatorConfig,
-  IDS,
   inputsFor,
-  startProviderEmulator,
-  user,
   type Provider,
-} from "./helpers";
+} from "../support/provider";
+import { user } from "../support/subjects";
 
 let emulator: RunningEmulator;
 /** What the resource stored after a real create. */
@@ -23,7 +23,7 @@ let stored: { id: string; outs: Record<string, unknown> };
 const news = () => inputsFor(emulator, [user(IDS.userIds[0])], { triggers: { members: "abc" } }, {});
 
 beforeAll(async () => {
-  emulator = await startProviderEmulator();
+  emulator = await startTestEmulator({ rateLimit: "off" });
   await shell.configure!(configureRequest(emulatorConfig(emulator)));
   const { id, outs } = await checkAndCreate(shell as Provider, news());
   stored = { id, outs };

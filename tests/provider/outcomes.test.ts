@@ -6,20 +6,18 @@ import type { RunningEmulator } from "../../src/emulator";
 import { ProvisioningFailedError, RuleResolutionError } from "../../src/graph/errors";
 import * as provider from "../../src/provider";
 import { provisionOnDemandProvider } from "../../src/provisionOnDemand";
+import { StderrCapture } from "../support/capture";
+import { requestsOf, startTestEmulator } from "../support/emulator";
+import { failureOf } from "../support/expectations";
+import { AMBIGUOUS_RULES, IDS } from "../support/ids";
 import {
-  AMBIGUOUS_RULES,
   checkAndCreate,
   configureRequest,
   emulatorConfig,
-  failureOf,
-  IDS,
   inputsFor,
-  requestsOf,
-  StderrCapture,
-  startProviderEmulator,
-  user,
   type Provider,
-} from "./helpers";
+} from "../support/provider";
+import { user } from "../support/subjects";
 
 const STEP_TYPES = ["Import", "Scoping", "Matching", "Action", "Export"];
 
@@ -27,7 +25,7 @@ let emulator: RunningEmulator;
 const stderr = new StderrCapture();
 
 beforeAll(async () => {
-  emulator = await startProviderEmulator();
+  emulator = await startTestEmulator({ rateLimit: "off" });
 });
 afterAll(() => emulator.stop());
 beforeEach(async () => {

@@ -5,17 +5,11 @@
  */
 import type { RequestLogEntry, RunningEmulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
-import {
-  checkAndCreate,
-  configureRequest,
-  emulatorConfig,
-  IDS,
-  inputsFor,
-  requestsOf,
-  StderrCapture,
-  startProviderEmulator,
-  user,
-} from "./helpers";
+import { StderrCapture } from "../support/capture";
+import { requestsOf, startTestEmulator } from "../support/emulator";
+import { IDS } from "../support/ids";
+import { checkAndCreate, configureRequest, emulatorConfig, inputsFor } from "../support/provider";
+import { user } from "../support/subjects";
 
 // Retries, pacing and timeouts make some cases take seconds; none should take half a minute.
 jest.setTimeout(30_000);
@@ -53,7 +47,7 @@ function busiestWindow(posts: RequestLogEntry[], windowMs: number): number {
 describe(`a burst of 12 parallel creates against a ${LIMIT} limit`, () => {
   let emulator: RunningEmulator;
   beforeEach(async () => {
-    emulator = await startProviderEmulator({ rateLimit: LIMIT });
+    emulator = await startTestEmulator({ rateLimit: LIMIT });
   });
   afterEach(() => emulator.stop());
 

@@ -6,17 +6,12 @@
 import type { RunningEmulator } from "../../src/emulator";
 import { GraphRequestError } from "../../src/graph/errors";
 import * as provider from "../../src/provider";
-import {
-  checkAndCreate,
-  configureRequest,
-  emulatorConfig,
-  failureOf,
-  IDS,
-  requestsOf,
-  StderrCapture,
-  startProviderEmulator,
-  user,
-} from "./helpers";
+import { StderrCapture } from "../support/capture";
+import { requestsOf, startTestEmulator } from "../support/emulator";
+import { failureOf } from "../support/expectations";
+import { IDS } from "../support/ids";
+import { checkAndCreate, configureRequest, emulatorConfig } from "../support/provider";
+import { user } from "../support/subjects";
 
 // Retries, pacing and timeouts make some cases take seconds; none should take half a minute.
 jest.setTimeout(30_000);
@@ -26,7 +21,7 @@ let emulator: RunningEmulator;
 const stderr = new StderrCapture();
 
 beforeAll(async () => {
-  emulator = await startProviderEmulator({ replicationLagMs: LAG_MS });
+  emulator = await startTestEmulator({ rateLimit: "off", replicationLagMs: LAG_MS });
 });
 afterAll(() => emulator.stop());
 beforeEach(() => stderr.start());

@@ -6,19 +6,18 @@
 import type { RunningEmulator } from "../../src/emulator";
 import { GraphRequestError, TimeoutExceededError } from "../../src/graph/errors";
 import * as provider from "../../src/provider";
+import { StderrCapture } from "../support/capture";
+import { requestsOf, startTestEmulator } from "../support/emulator";
+import { failureOf } from "../support/expectations";
+import { IDS } from "../support/ids";
 import {
   checkAndCreate,
   configureRequest,
   emulatorConfig,
-  failureOf,
-  IDS,
   inputsFor,
-  requestsOf,
-  StderrCapture,
-  startProviderEmulator,
-  user,
   type StackConfig,
-} from "./helpers";
+} from "../support/provider";
+import { user } from "../support/subjects";
 
 // Retries, pacing and timeouts make some cases take seconds; none should take half a minute.
 jest.setTimeout(30_000);
@@ -28,7 +27,7 @@ const stderr = new StderrCapture();
 const POST_PATH = "provisionOnDemand$";
 
 beforeAll(async () => {
-  emulator = await startProviderEmulator();
+  emulator = await startTestEmulator({ rateLimit: "off" });
 });
 afterAll(() => emulator.stop());
 beforeEach(async () => {

@@ -6,23 +6,20 @@
 import { inspect } from "node:util";
 import type { RunningEmulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
+import { StderrCapture } from "../support/capture";
+import { startTestEmulator } from "../support/emulator";
+import { JWT_PATTERN } from "../support/expectations";
+import { temporaryFolder, writeCertificateFiles } from "../support/files";
+import { federatedToken } from "../support/fixture";
+import { CERTIFICATE_PASSWORD, CLIENT_SECRET, IDS } from "../support/ids";
 import {
-  CERTIFICATE_PASSWORD,
-  CLIENT_SECRET,
   checkAndCreate,
   configureRequest,
   emulatorConfig,
-  federatedToken,
-  IDS,
   inputsFor,
-  JWT_PATTERN,
-  StderrCapture,
-  startProviderEmulator,
-  temporaryFolder,
-  user,
-  writeCertificateFiles,
   type StackConfig,
-} from "./helpers";
+} from "../support/provider";
+import { user } from "../support/subjects";
 
 jest.setTimeout(30_000);
 
@@ -39,7 +36,7 @@ const seen: string[] = [];
 const assertions: string[] = [];
 
 beforeAll(async () => {
-  emulator = await startProviderEmulator();
+  emulator = await startTestEmulator({ rateLimit: "off" });
   folder = await temporaryFolder();
   certificates = await writeCertificateFiles(folder.dir);
   stderr.start();

@@ -7,18 +7,8 @@ import https = require("node:https");
 import net = require("node:net");
 import { checkInputs, formatPath, UNKNOWN } from "../../src/provider/check";
 import * as provider from "../../src/provider/index";
-import {
-  GROUP_ID,
-  JOB_ID,
-  OTHER_SP_ID,
-  RULE_ID,
-  SP_ID,
-  USER_ID,
-  group,
-  parameters,
-  user,
-  validInputs,
-} from "./fixtures";
+import { GROUP_ID, JOB_ID, OTHER_SP_ID, RULE_ID, SP_ID, USER_ID } from "../support/ids";
+import { group, parameters, user, validInputs } from "../support/subjects";
 
 /** The valid inputs with some top-level properties replaced; `undefined` removes the property. */
 function inputsWith(override: Record<string, unknown>): Record<string, unknown> {

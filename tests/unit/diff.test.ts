@@ -5,7 +5,8 @@
 import { checkInputs, UNKNOWN } from "../../src/provider/check";
 import { diffInputs } from "../../src/provider/diff";
 import * as provider from "../../src/provider/index";
-import { JOB_ID, OTHER_SP_ID, RULE_ID, SP_ID, USER_ID, USER_ID_2, group, parameters, user } from "./fixtures";
+import { JOB_ID, OTHER_SP_ID, RULE_ID, SP_ID, USER_ID, USER_ID_2 } from "../support/ids";
+import { group, parameters, user } from "../support/subjects";
 
 /** Checked inputs, as the engine hands them to diff. Throws if check rejects them. */
 function checked(inputs: Record<string, unknown>): Record<string, unknown> {

@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { GROUP_ID, validInputs } from "./fixtures";
+import { GROUP_ID } from "../support/ids";
+import { validInputs } from "../support/subjects";
 
 const requireFromString = require("require-from-string") as (code: string, filename?: string) => unknown;
 

@@ -1,25 +1,25 @@
 /**
- * Automation API helpers for the end-to-end tests: an inline-program workspace whose workDir has a
- * node_modules like a user's project (our package and @pulumi/pulumi), as DESIGN section 6 requires.
+ * The Automation API for the end-to-end tests: an inline-program stack whose workDir has a
+ * node_modules like a user's project (our package and @pulumi/pulumi), the engine's output and
+ * events, and our resources in an exported deployment.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as automation from "@pulumi/pulumi/automation";
 import type { RunningEmulator } from "../../src/emulator";
-import { emulatorStackConfig, repoRoot, type PulumiSandbox } from "./harness";
+import {
+  automationConfig,
+  emulatorStackConfig,
+  linkWorkDir,
+  repoRoot,
+  type PulumiSandbox,
+} from "../../scripts/lib/pulumiSandbox";
+
+/** The type token of our resource in the engine's events and state. */
+export const OUR_TYPE = "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand";
 
 /** The package under test, as users import it (the built CommonJS). */
 export function loadPackage(): typeof import("../../src") {
   return require(path.join(repoRoot, "dist/index.js"));
-}
-
-/** A folder with node_modules/@pulumi and node_modules/pulumi-azuread-provision-on-demand, for workDir. */
-export function makeWorkDir(sandbox: PulumiSandbox, name: string): string {
-  const dir = path.join(sandbox.dir, name);
-  fs.mkdirSync(path.join(dir, "node_modules"), { recursive: true });
-  fs.symlinkSync(path.join(repoRoot, "node_modules/@pulumi"), path.join(dir, "node_modules/@pulumi"));
-  fs.symlinkSync(repoRoot, path.join(dir, "node_modules/pulumi-azuread-provision-on-demand"));
-  return dir;
 }
 
 /** Creates an inline-program stack configured for the emulator (client secret as a secret). */
@@ -31,7 +31,7 @@ export async function inlineStack(
   extraConfig: Record<string, { value: string; secret?: boolean }> = {},
 ): Promise<automation.Stack> {
   const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation") as typeof automation;
-  const workDir = makeWorkDir(sandbox, `work-${stackName}`);
+  const workDir = linkWorkDir(path.join(sandbox.dir, `work-${stackName}`));
   const pulumiCommand = await PulumiCommand.get({ root: sandbox.pulumiRoot, skipVersionCheck: true });
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "pod-e2e", program },
@@ -42,7 +42,7 @@ export async function inlineStack(
       projectSettings: { name: "pod-e2e", runtime: "nodejs", main: workDir },
     },
   );
-  await stack.setAllConfig({ ...emulatorStackConfig(emulator), ...extraConfig });
+  await stack.setAllConfig({ ...automationConfig(emulatorStackConfig(emulator)), ...extraConfig });
   return stack;
 }
 
@@ -67,13 +67,8 @@ export function ourResources(
     outputs: Record<string, unknown>;
     inputs: Record<string, unknown>;
   }[];
-  return resources.filter(
-    (r) => r.type === "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand",
-  );
+  return resources.filter((r) => r.type === OUR_TYPE);
 }
-
-/** The type token of our resource in the engine's events and state. */
-export const OUR_TYPE = "pulumi-nodejs:dynamic/azuread:SynchronizationJobProvisionOnDemand";
 
 /** Collects the planned operation of each of our resources from the engine's events ("create", "same", …). */
 export function ourOperations(): { onEvent: (event: automation.EngineEvent) => void; ops: string[] } {
@@ -85,21 +80,4 @@ export function ourOperations(): { onEvent: (event: automation.EngineEvent) => v
       if (meta && meta.type === OUR_TYPE) ops.push(meta.op);
     },
   };
-}
-
-/** Every file under `dir` (the file backend: the real state on disk) whose text contains `needle`. */
-export function filesContaining(dir: string, needle: string | RegExp): string[] {
-  const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else {
-        const text = fs.readFileSync(full, "utf8");
-        if (typeof needle === "string" ? text.includes(needle) : needle.test(text)) hits.push(full);
-      }
-    }
-  };
-  walk(dir);
-  return hits;
 }

@@ -1,0 +1,40 @@
+/**
+ * The test emulator: the one fixture, over HTTPS with the test CA that `npm test` creates and trusts
+ * (NODE_EXTRA_CA_CERTS), and its request log counted by kind.
+ */
+import { startEmulator } from "../../src/emulator";
+import type { RequestKind, RequestLogEntry, RunningEmulator, StartEmulatorOptions } from "../../src/emulator";
+import { testFixture } from "./fixture";
+
+/**
+ * Starts an emulator with the test fixture and the test CA. Graph's rate limit is on (5/10s) unless
+ * `options.rateLimit` says otherwise, as in the emulator's own default.
+ */
+export function startTestEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const caDir = process.env.PROVISION_ON_DEMAND_TEST_CA_DIR;
+  if (!caDir || !process.env.NODE_EXTRA_CA_CERTS)
+    throw new Error("Run the tests through `npm test` (it creates the test CA and trusts it).");
+  return startEmulator({ caDir, fixture: testFixture(), ...options });
+}
+
+/** The emulator's log entries of some kinds. */
+export async function requestsOf(
+  emulator: RunningEmulator,
+  ...kinds: RequestKind[]
+): Promise<RequestLogEntry[]> {
+  return (await emulator.admin.requests()).filter((entry) => kinds.includes(entry.kind));
+}
+
+/** Counts the emulator's logged requests by kind since the last `clearRequests()`. */
+export async function graphCalls(
+  emulator: RunningEmulator,
+): Promise<{ token: number; schema: number; post: number; all: number }> {
+  const requests = await emulator.admin.requests();
+  const count = (kind: RequestKind) => requests.filter((r) => r.kind === kind).length;
+  return {
+    token: count("token"),
+    schema: count("schema"),
+    post: count("provisionOnDemand"),
+    all: requests.length,
+  };
+}

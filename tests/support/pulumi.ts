@@ -1,0 +1,60 @@
+/**
+ * The real Pulumi CLI for the end-to-end suites: found or built by scripts/ensure-pulumi, run in a
+ * sandbox (scripts/lib/pulumiSandbox.js) whose CLI trusts the emulator's CA. Without a CLI a suite
+ * fails on CI and is skipped loudly elsewhere.
+ */
+import type { RunningEmulator } from "../../src/emulator";
+import { isCi } from "../../scripts/lib/ci";
+import { NEEDS_CLI_TITLE, NO_CLI_MARK } from "../../scripts/lib/e2eSummary";
+import { createPulumiSandbox, ensurePulumiBin, type PulumiSandbox } from "../../scripts/lib/pulumiSandbox";
+
+export type { PulumiSandbox } from "../../scripts/lib/pulumiSandbox";
+
+let found: { bin?: string; why?: string } | undefined;
+
+/** The folder holding `pulumi` and its plugins, or undefined (why: `found.why`); looked up once. */
+export function pulumiBin(): string | undefined {
+  if (!found) {
+    try {
+      found = { bin: ensurePulumiBin() };
+    } catch (error) {
+      found = { why: (error as Error).message };
+    }
+  }
+  return found.bin;
+}
+
+/**
+ * `describe` when the Pulumi CLI is available. Without it: on CI (`CI` set, see scripts/lib/ci.js) a
+ * failing test; elsewhere the suite is skipped under a title that says so, with one loud line on
+ * stderr saying how to get the CLI.
+ */
+export function describeWithPulumi(name: string, body: () => void): void {
+  if (pulumiBin()) {
+    describe(name, body);
+    return;
+  }
+  if (isCi()) {
+    describe(name, () => {
+      it(NEEDS_CLI_TITLE, () => {
+        throw new Error(`no Pulumi CLI: scripts/ensure-pulumi failed: ${found?.why}`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(
+    `\n!!! SKIPPING end-to-end suite "${name}": no Pulumi CLI. Install it (pulumi.com) or Go >= 1.26 ` +
+      `so scripts/ensure-pulumi can build it; with CI=true this is a failure. (${found?.why})\n\n`,
+  );
+  describe.skip(`${name} ${NO_CLI_MARK}`, body);
+}
+
+/** A sandbox for the CLI, trusting the emulator's CA; `cleanup()` removes it. */
+export function createSandbox(emulator: RunningEmulator): PulumiSandbox {
+  return createPulumiSandbox({
+    bin: pulumiBin()!,
+    caCertPath: emulator.caCertPath,
+    passphrase: "e2e-passphrase",
+    prefix: "pod-e2e-",
+  });
+}
