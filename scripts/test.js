@@ -3,62 +3,103 @@
 //
 // Node reads NODE_EXTRA_CA_CERTS only when a process starts, so the CA must exist before jest does:
 // this script creates it, then starts jest with NODE_EXTRA_CA_CERTS pointing at it (the same way
-// users trust the emulator). --experimental-vm-modules lets jest load p-retry (ESM-only) via import().
-// Extra arguments go to jest, e.g. `npm test -- tests/unit` or `npm test -- --selectProjects unit`.
+// users trust the emulator). Extra arguments go to jest, e.g. `npm test -- tests/unit`,
+// `npm test -- --selectProjects unit integration` (the projects: unit = no network, integration =
+// the emulator over HTTPS, e2e = the real Pulumi CLI; see jest.config.js).
+//
+// It ends with two plain lines for CI log readers, read from jest's JSON results:
+//   e2e: 25 ran against pulumi v3.274.1      (or why fewer ran: scripts/lib/e2eSummary.js)
+//   jest: 570 passed, 0 failed, 0 skipped    (+ "; N test files failed to run" when any did)
 "use strict";
 const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { e2eSummaryLine } = require("./lib/e2eSummary");
+const { ensurePulumiBin, pulumiVersion } = require("./lib/pulumiSandbox");
 
 const root = path.resolve(__dirname, "..");
 
+/** Runs a command with inherited output; returns its exit code. */
 function run(command, args, env = process.env) {
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env });
   if (result.error) throw result.error;
   return result.status ?? 1;
 }
 
-async function main() {
-  if (
-    run(process.execPath, [
-      require.resolve("typescript/bin/tsc", { paths: [root] }),
-      "-p",
-      "tsconfig.build.json",
-    ]) !== 0
-  ) {
-    process.exit(1);
-  }
+/** `tsc -p tsconfig.build.json`: dist/ is what the e2e tests deploy and the serialisation test loads. */
+function build() {
+  return run(process.execPath, [
+    require.resolve("typescript/bin/tsc", { paths: [root] }),
+    "-p",
+    "tsconfig.build.json",
+  ]);
+}
+
+/** Creates (or reuses) the test CA; returns its folder and certificate. */
+async function testCertificateAuthority() {
   const caDir =
     process.env.PROVISION_ON_DEMAND_TEST_CA_DIR || path.join(os.tmpdir(), "pulumi-azuread-pod-test-ca");
   const { ensureCertificateAuthority } = require(path.join(root, "dist/emulator/certificates.js"));
   const { caCertPath } = await ensureCertificateAuthority(caDir);
-  const env = {
+  return { caDir, caCertPath };
+}
+
+/** The environment jest runs in: the CA trusted, its folder for the tests' emulators. */
+function jestEnv({ caDir, caCertPath }) {
+  return {
     ...process.env,
     NODE_EXTRA_CA_CERTS: caCertPath,
     PROVISION_ON_DEMAND_TEST_CA_DIR: caDir,
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--experimental-vm-modules", "--no-warnings=ExperimentalWarning"]
-      .filter(Boolean)
-      .join(" "),
   };
-  const jest = require.resolve("jest/bin/jest", { paths: [root] });
-  const results = path.join(caDir, `jest-results-${process.pid}.json`);
-  const code = run(
-    process.execPath,
-    [jest, "--json", `--outputFile=${results}`, ...process.argv.slice(2)],
-    env,
-  );
-  // One plain closing line that any CI log reader understands.
-  try {
-    const r = JSON.parse(require("node:fs").readFileSync(results, "utf8"));
-    console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
-    require("node:fs").rmSync(results, { force: true });
-  } catch {
-    // jest wrote no results (it failed before running tests); its exit code says so
-  }
-  process.exit(code);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+/** Runs jest with `args`, writing its JSON results to `resultsFile`; returns the exit code. */
+function runJest(args, env, resultsFile) {
+  const jest = require.resolve("jest/bin/jest", { paths: [root] });
+  return run(process.execPath, [jest, "--json", `--outputFile=${resultsFile}`, ...args], env);
+}
+
+/** The Pulumi CLI's version, asked of scripts/ensure-pulumi (the e2e suites found it, so it is quick). */
+function cliVersion() {
+  try {
+    return pulumiVersion(ensurePulumiBin({ progress: "ignore", timeoutMs: 60_000 }));
+  } catch (error) {
+    return `(version unknown: ${error.message.split("\n")[0]})`;
+  }
+}
+
+/** Prints the closing lines from jest's JSON results, if jest wrote any (it does not when it fails to start). */
+function printSummary(resultsFile) {
+  let results;
+  try {
+    results = JSON.parse(fs.readFileSync(resultsFile, "utf8"));
+  } catch {
+    return; // jest's own exit code and output say what went wrong
+  }
+  fs.rmSync(resultsFile, { force: true });
+  console.log(e2eSummaryLine(results, path.join(root, "tests/e2e"), cliVersion));
+  const broken = results.numRuntimeErrorTestSuites
+    ? `; ${results.numRuntimeErrorTestSuites} test files failed to run`
+    : "";
+  console.log(
+    `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped${broken}`,
+  );
+}
+
+async function main() {
+  if (build() !== 0) return 1;
+  const ca = await testCertificateAuthority();
+  const resultsFile = path.join(ca.caDir, `jest-results-${process.pid}.json`);
+  const code = runJest(process.argv.slice(2), jestEnv(ca), resultsFile);
+  printSummary(resultsFile);
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -40,7 +40,10 @@ function e2eCounts(results, e2eDir) {
 function e2eSummaryLine(results, e2eDir, version) {
   const c = e2eCounts(results, e2eDir);
   if (c.files === 0) return "e2e: 0 ran (no end-to-end test was selected)";
-  if (c.failedNoCli > 0) return `e2e: ${c.ran} ran; ${c.failedNoCli} suites failed: no Pulumi CLI (CI)`;
+  if (c.failedNoCli > 0) {
+    const suites = c.failedNoCli === 1 ? "1 suite" : `${c.failedNoCli} suites`;
+    return `e2e: ${c.ran} ran; ${suites} failed: no Pulumi CLI, and on CI that is a failure`;
+  }
   if (c.skippedNoCli > 0)
     return `e2e: ${c.ran} ran, ${c.skippedNoCli} skipped (no Pulumi CLI; set CI=true to make that a failure)`;
   return `e2e: ${c.ran} ran against pulumi ${version()}`;
