@@ -5,19 +5,24 @@
  * of Pulumi: its settings come in as one plain object, its log lines go out through one function.
  */
 import { randomUUID } from "node:crypto";
+import type { RateLimit } from "./duration";
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { createCredential, credentialHint, type ResolvedCredential } from "./graph/credential";
-import type { GraphCallTarget } from "./graph/errors";
-import { toGraphRequestError, toTokenRequestError } from "./graph/errorMapping";
-import { Pacer } from "./graph/pacer";
+import { createCredential } from "./graph/credential";
+import { GraphRequestError, type GraphCallTarget } from "./graph/errors";
+import { toGraphRequestError } from "./graph/errorMapping";
+import { Pacer, type PacerSlot } from "./graph/pacer";
+import { TokenSource } from "./graph/token";
 import type { GraphApiVersion, ProvisionParameter } from "./graph/model";
 import { withRetries } from "./graph/retry";
 import type { SynchronizationSchema } from "./graph/rules";
-import type { GraphSettings } from "./graph/settings";
+import { GRAPH_DIRECTORY_READ_LIMIT, type GraphSettings } from "./graph/settings";
 import { ResponseCapture, createTransport } from "./graph/transport";
 
 /** How long one HTTP attempt may take before it counts as "no answer" and is retried. */
 const ATTEMPT_TIMEOUT_MS = 120_000;
+
+/** Most member pages read for one group (999 members each): a bound on the paging loop. */
+const MAX_MEMBER_PAGES = 100;
 
 /** The answer of a successful provisionOnDemand POST. */
 export interface ProvisionOnDemandAnswer {
@@ -49,61 +54,45 @@ export interface GraphClientOptions {
 
 /** A Graph client bound to one credential. Get it with `graphClientFor(settings)`. */
 export class GraphClient {
-  private readonly credential: ResolvedCredential;
   private readonly transport: Client;
+  /** Paces provisionOnDemand POSTs (Graph's 5 per 10 s). */
   private readonly pacer: Pacer;
+  /** Paces directory reads (a group's member pages). */
+  private readonly readPacer: Pacer;
   private readonly schemas = new Map<string, Promise<SynchronizationSchema>>();
   private readonly paceKey: string;
   private readonly log: (line: string) => void;
-  private pendingToken?: Promise<string>;
-  private tokenExpiresAt = 0;
+  private readonly tokens: TokenSource;
 
   constructor(
     private readonly settings: GraphSettings,
     options: GraphClientOptions = {},
   ) {
-    this.credential = createCredential(settings);
-    this.transport = createTransport(settings.graphUrl, () => this.token());
+    this.tokens = new TokenSource(createCredential(settings), settings);
+    // By the time the transport asks, `call` has fetched the token: this answers from the cache.
+    this.transport = createTransport(settings.graphUrl, () =>
+      this.tokens.get(Date.now() + ATTEMPT_TIMEOUT_MS),
+    );
     this.pacer = new Pacer(settings.rateLimit);
+    this.readPacer = new Pacer(GRAPH_DIRECTORY_READ_LIMIT);
     this.paceKey = `${settings.tenantId ?? "default"}/${settings.clientId ?? "default"}`;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
-  /**
-   * The bearer token. Concurrent callers share one request (single flight), and the token is reused
-   * until five minutes before it expires: one token request per credential per process.
-   */
-  private token(): Promise<string> {
-    const fresh = this.tokenExpiresAt - 5 * 60_000 > Date.now();
-    if (!this.pendingToken || (this.tokenExpiresAt > 0 && !fresh)) {
-      this.tokenExpiresAt = 0;
-      const pending = this.credential.credential.getToken(this.settings.scope).then(
-        (token) => {
-          if (!token) throw new Error("the credential returned no token");
-          this.tokenExpiresAt = token.expiresOnTimestamp;
-          return token.token;
-        },
-        (error: unknown) => {
-          throw toTokenRequestError(
-            error,
-            this.credential.method,
-            this.settings.authorityHost,
-            credentialHint(this.settings, this.credential.method),
-          );
-        },
-      );
-      pending.catch(() => {
-        if (this.pendingToken === pending) this.pendingToken = undefined;
-      });
-      this.pendingToken = pending;
-    }
-    return this.pendingToken;
+  /** The provisionOnDemand budget this client paces to; `undefined` when pacing is off. */
+  get rateLimit(): RateLimit | undefined {
+    return this.settings.rateLimit;
   }
 
-  /** Sends one request with retries; `send` gets the attempt's abort signal and client-request-id. */
+  /**
+   * Sends one request with retries. Each attempt gets the token, then (for paced calls) a pacer slot,
+   * both bounded by the create's deadline, then sends with its own timeout: `send` gets the attempt's
+   * abort signal and client-request-id.
+   */
   private async call<T>(
     options: CallOptions,
     send: (signal: AbortSignal, clientRequestId: string) => Promise<T>,
+    pacer?: Pacer,
   ): Promise<T> {
     return withRetries(
       options.target,
@@ -111,27 +100,36 @@ export class GraphClient {
         deadline: options.deadline,
         timeoutSeconds: options.timeoutSeconds,
         replicationWindowMs: this.settings.replicationWindowMs,
-        onRetryAfter: (until) => this.pacer.pause(this.paceKey, until),
+        onRetryAfter: (until) => (pacer ?? this.pacer).pause(this.paceKey, until),
         log: this.log,
       },
-      async (remainingMs) => {
+      async () => {
         const clientRequestId = randomUUID();
-        const limit = Math.min(remainingMs, ATTEMPT_TIMEOUT_MS);
+        // The token first, so a token failure surfaces as itself, not as a transport error.
+        await this.tokens.get(options.deadline);
+        const slot: PacerSlot | undefined = await pacer?.acquire(this.paceKey, {
+          deadline: options.deadline,
+          target: options.target,
+          timeoutSeconds: options.timeoutSeconds,
+        });
+        const limit = Math.min(options.deadline - Date.now(), ATTEMPT_TIMEOUT_MS);
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), limit);
         try {
-          // Fetch the token first, so a token failure surfaces as itself, not as a transport error.
-          await this.token();
           return await send(controller.signal, clientRequestId);
         } catch (error) {
-          throw toGraphRequestError(
+          const mapped = toGraphRequestError(
             error,
             options.target,
             clientRequestId,
             controller.signal.aborted ? limit : undefined,
           );
+          if (pacer && mapped instanceof GraphRequestError && mapped.status === 429)
+            pacer.throttled(this.paceKey);
+          throw mapped;
         } finally {
           clearTimeout(timer);
+          slot?.settle();
         }
       },
     );
@@ -166,22 +164,60 @@ export class GraphClient {
     parameters: readonly ProvisionParameter[],
   ): Promise<ProvisionOnDemandAnswer> {
     const { servicePrincipalId, jobId } = options.target;
-    return this.call(options, async (signal, clientRequestId) => {
-      const slot = await this.pacer.acquire(this.paceKey);
-      const capture = new ResponseCapture();
-      const body = await this.transport
-        .api(
-          `/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${encodeURIComponent(jobId)}/provisionOnDemand`,
-        )
-        .version(options.apiVersion)
-        .header("client-request-id", clientRequestId)
-        .option("signal", signal)
-        .middlewareOptions([capture])
-        .post({ parameters })
-        .finally(() => slot.settle());
-      const requestId = capture.response?.headers.get("request-id") ?? "";
-      return { body, requestId, clientRequestId };
-    });
+    return this.call(
+      options,
+      async (signal, clientRequestId) => {
+        const capture = new ResponseCapture();
+        const body = await this.transport
+          .api(
+            `/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${encodeURIComponent(jobId)}/provisionOnDemand`,
+          )
+          .version(options.apiVersion)
+          .header("client-request-id", clientRequestId)
+          .option("signal", signal)
+          .middlewareOptions([capture])
+          .post({ parameters });
+        const requestId = capture.response?.headers.get("request-id") ?? "";
+        return { body, requestId, clientRequestId };
+      },
+      this.pacer,
+    );
+  }
+
+  /**
+   * The ids of a group's direct user members: `GET /groups/{id}/members/microsoft.graph.user`
+   * (`$select=id`, 999 a page), following every `@odata.nextLink` verbatim. Each page is retried like
+   * any call and paced by the directory-read budget (separate from provisionOnDemand's).
+   * Nested groups are not followed: provisioning on demand does not follow them either.
+   */
+  async listGroupUserMembers(options: CallOptions, groupId: string): Promise<string[]> {
+    const target = { ...options.target, operation: "list group members" };
+    const ids: string[] = [];
+    let next: string | undefined =
+      `/groups/${encodeURIComponent(groupId)}/members/microsoft.graph.user?$select=id&$top=999`;
+    for (let page = 0; next !== undefined; page++) {
+      if (page >= MAX_MEMBER_PAGES) {
+        throw new Error(
+          `group ${groupId} has more than ${MAX_MEMBER_PAGES * 999} direct user members; list fewer`,
+        );
+      }
+      const url: string = next;
+      const body = await this.call(
+        { ...options, target },
+        (signal, clientRequestId) =>
+          this.transport
+            .api(url)
+            .version(options.apiVersion)
+            .header("client-request-id", clientRequestId)
+            .option("signal", signal)
+            .get() as Promise<{ value?: { id?: unknown }[]; "@odata.nextLink"?: unknown }>,
+        this.readPacer,
+      );
+      for (const member of body?.value ?? [])
+        if (typeof member?.id === "string") ids.push(member.id.toLowerCase());
+      next = typeof body?.["@odata.nextLink"] === "string" ? body["@odata.nextLink"] : undefined;
+    }
+    return [...new Set(ids)];
   }
 }
 

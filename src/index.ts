@@ -20,6 +20,9 @@ export type {
   ProvisionOnDemandOutputs,
   ResolvedProvisionParameter,
   RuleIdSource,
+  MemberLinks,
+  MemberOutcome,
+  MemberProblem,
 } from "./provider/state";
 export {
   ProvisionOnDemandError,

@@ -12,7 +12,7 @@ import type {
   ProvisioningStep,
   SubjectObjectTypeName,
 } from "./graph/model";
-import type { ResolvedProvisionParameter } from "./provider/state";
+import type { MemberOutcome, ResolvedProvisionParameter } from "./provider/state";
 
 /** One object to provision, as a program gives it. */
 export interface SubjectArgs {
@@ -20,8 +20,14 @@ export interface SubjectArgs {
   objectId: pulumi.Input<string>;
   /** `User` or `Group` (Entra ID → app), `user` (AD → Entra ID), or `Worker` (Workday). */
   objectTypeName: pulumi.Input<SubjectObjectTypeName>;
-  /** Up to 5 members of a `Group` subject to provision with it. */
-  links?: pulumi.Input<{ members: pulumi.Input<pulumi.Input<SubjectArgs>[]> }>;
+  /**
+   * A `Group` subject's members to provision with it: `{ members: [...] }` lists them (any number:
+   * sent 5 per request, as Graph takes them), `{ allMembers: true }` reads all its direct user
+   * members from Graph at create time (needs `GroupMember.Read.All`; nested groups are not followed).
+   */
+  links?: pulumi.Input<
+    { members: pulumi.Input<pulumi.Input<SubjectArgs>[]> } | { allMembers: pulumi.Input<true> }
+  >;
 }
 
 /** One `parameters` entry: the subjects and, optionally, the rule to apply. */
@@ -42,6 +48,11 @@ export interface SynchronizationJobProvisionOnDemandArgs {
   parameters: pulumi.Input<pulumi.Input<ProvisionParameterArgs>[]>;
   /** Arbitrary values; any change provisions again (the resource is replaced). */
   triggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Arbitrary values; any change re-reads the group's members (with `allMembers: true`) and provisions
+   * only those added or removed since the last run (an update in place, not a replacement).
+   */
+  memberTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** `beta` (default) or `v1.0`. */
   apiVersion?: pulumi.Input<GraphApiVersion>;
   /** Whether a provisioning outcome of `Failure` fails the deployment. Default `true`. */
@@ -106,8 +117,14 @@ export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource
   declare public readonly errorCode: pulumi.Output<string | undefined>;
   /** The error message of the failing or skipping report, if any. */
   declare public readonly errorMessage: pulumi.Output<string | undefined>;
-  /** Every report's provisioning steps, flattened. */
+  /** Provisioning steps: every report's for one request, else those of reports that did not succeed (at most 50). */
   declare public readonly steps: pulumi.Output<ProvisioningStep[]>;
+  /** How many steps `steps` leaves out. */
+  declare public readonly stepsOmitted: pulumi.Output<number>;
+  /** What happened to the group's members (counts, the first problems), when the resource provisions a group. */
+  declare public readonly members: pulumi.Output<MemberOutcome | undefined>;
+  /** The member triggers, as given. */
+  declare public readonly memberTriggers: pulumi.Output<Record<string, string> | undefined>;
   /** Graph's `request-id` of the successful POST. */
   declare public readonly requestId: pulumi.Output<string>;
 
@@ -129,6 +146,8 @@ export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource
       errorCode: undefined,
       errorMessage: undefined,
       steps: undefined,
+      stepsOmitted: undefined,
+      members: undefined,
       requestId: undefined,
     };
     super(provisionOnDemandProvider, name, props, opts, "azuread", "SynchronizationJobProvisionOnDemand");

@@ -2,7 +2,7 @@
  * Error mapping: what the transport and the credential throw, turned into typed errors that carry
  * the Graph or Entra code, HTTP status, request ids and Retry-After (errors.ts holds the types).
  */
-import { GraphRequestError, TokenRequestError, type GraphCallTarget } from "./errors";
+import { GraphRequestError, ProvisionOnDemandError, TokenRequestError, type GraphCallTarget } from "./errors";
 
 /** `Retry-After` in milliseconds: seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(headers: Headers | undefined): number | undefined {
@@ -25,7 +25,7 @@ export function toGraphRequestError(
   clientRequestId: string,
   timedOutAfterMs?: number,
 ): Error {
-  if (error instanceof GraphRequestError || error instanceof TokenRequestError) return error;
+  if (error instanceof ProvisionOnDemandError) return error; // already typed: a token or pacer failure
   const e = error as {
     statusCode?: number;
     code?: string;

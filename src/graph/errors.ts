@@ -147,13 +147,19 @@ export class TokenRequestError extends ProvisionOnDemandError {
   }
 }
 
+/** The fields of a reported Failure. */
+export interface ProvisioningFailedErrorOptions extends ProvisionOnDemandErrorOptions {
+  /** Which members failed, e.g. `3 of 23 members failed (User 1b2c… SchemaInvalid, …)`. */
+  readonly failing?: string;
+}
+
 /** The provisioning ran but reported `Failure`, and `failOnProvisioningError` is on. */
 export class ProvisioningFailedError extends ProvisionOnDemandError {
   override readonly name = "ProvisioningFailedError";
 
-  constructor(options: ProvisionOnDemandErrorOptions) {
+  constructor(options: ProvisioningFailedErrorOptions) {
     super(
-      `provisionOnDemand reported Failure: ${options.code}: ${options.serverMessage ?? ""} ` +
+      `provisionOnDemand reported Failure${options.failing ? ` (${options.failing})` : ""}: ${options.code}: ${options.serverMessage ?? ""} ` +
         `(request-id ${options.requestId ?? "unknown"})${targetSuffix(options.target)}.` +
         " Set failOnProvisioningError: false to record the failure in the outputs instead.",
       options,

@@ -1,14 +1,28 @@
 /**
- * The pacer keeps provisionOnDemand POSTs under Graph's documented limit (5 requests per 10 seconds)
- * so that many resources in one deployment queue politely instead of collecting 429 answers.
- * One pacer serves the whole provider process; each tenant + app pair gets its own window.
+ * The pacer keeps requests under a budget (Graph's documented 5 provisionOnDemand requests per
+ * 10 seconds) so that many resources in one deployment queue politely instead of collecting 429
+ * answers. One pacer serves the whole provider process; each tenant + app pair (key) has its own
+ * sliding window and its own queue, served in arrival order.
+ *
+ * - Deadlines: a caller whose deadline passes while it waits is rejected at its deadline with a
+ *   TimeoutExceededError saying it was waiting for the rate limit; one that cannot be served before
+ *   its deadline (a long Retry-After) is rejected at once. Neither holds back the callers behind it.
+ * - Retry-After: `pause(key, until)` holds the key's queue until then.
+ * - Adaptive: a 429 that arrives although the pacer kept to its budget means another process (a
+ *   second `pulumi up` on the same app) spends the same budget. `throttled(key)` then halves the
+ *   key's pace (down to a quarter); every answered request wins back 5 % of the full pace.
  */
 import type { RateLimit } from "../duration";
+import { formatRateLimit } from "../duration";
+import { TimeoutExceededError, type GraphCallTarget } from "./errors";
 
 /** Extra room added to each window, so clock jitter and network delay do not land a request early. */
 const SAFETY_MARGIN_MS = 150;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The slowest adaptive pace, as a share of the budget. */
+const MIN_PACE = 0.25;
+/** How much of the full pace each answered request wins back. */
+const PACE_RECOVERY = 0.05;
 
 /** A booked request. `settle()` once its answer arrived: the slot then counts from that moment. */
 export interface PacerSlot {
@@ -16,60 +30,162 @@ export interface PacerSlot {
   settle(): void;
 }
 
-/**
- * A sliding-window pacer: `acquire(key)` resolves when a request for `key` may be sent.
- * Each slot is booked when the request is released and re-stamped when its answer arrives, so a
- * request that was slow to reach the server (a TLS handshake, a busy machine) cannot make the next
- * window start too early.
- */
+/** What a caller tells the pacer about itself; every option documents its default. */
+export interface AcquireOptions {
+  /** When the caller stops waiting (epoch ms). Default: never. */
+  readonly deadline?: number;
+  /** What the caller's request concerns, for the timeout error. */
+  readonly target?: GraphCallTarget;
+  /** The caller's create timeout in seconds, for the timeout error. Default: derived from the deadline. */
+  readonly timeoutSeconds?: number;
+  /** Called once when the caller has to wait, with the expected wait in ms and why. Default: nothing. */
+  readonly onWait?: (waitMs: number, reason: string) => void;
+}
+
+interface Waiter {
+  readonly options: AcquireOptions;
+  readonly enqueuedAt: number;
+  resolve(slot: PacerSlot): void;
+  reject(error: Error): void;
+  timer?: ReturnType<typeof setTimeout>;
+  told?: boolean;
+}
+
+interface Lane {
+  slots: { at: number }[];
+  queue: Waiter[];
+  blockedUntil: number;
+  pace: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** A sliding-window pacer with per-caller deadlines. `undefined` as the budget turns pacing off. */
 export class Pacer {
-  private readonly sent = new Map<string, { at: number }[]>();
-  private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly blockedUntil = new Map<string, number>();
+  private readonly lanes = new Map<string, Lane>();
 
   /** @param limit the budget per key; `undefined` turns pacing off. */
   constructor(private readonly limit: RateLimit | undefined) {}
 
   /** Waits, in arrival order, until one more request for `key` fits the budget, and books it. */
-  acquire(key: string): Promise<PacerSlot> {
+  acquire(key: string, options: AcquireOptions = {}): Promise<PacerSlot> {
     if (!this.limit) return Promise.resolve({ settle: () => {} });
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    const turn = previous.then(() => this.waitForSlot(key));
-    this.queues.set(key, turn);
-    return turn;
+    const lane = this.lane(key);
+    return new Promise<PacerSlot>((resolve, reject) => {
+      const waiter: Waiter = { options, enqueuedAt: Date.now(), resolve, reject };
+      if (options.deadline !== undefined && Number.isFinite(options.deadline)) {
+        waiter.timer = setTimeout(
+          () => this.expire(lane, waiter, "its deadline passed"),
+          Math.max(0, options.deadline - Date.now()),
+        );
+      }
+      lane.queue.push(waiter);
+      this.drain(lane);
+    });
   }
 
   /** Holds every request for `key` until `untilMs` (epoch ms): the server said Retry-After. */
   pause(key: string, untilMs: number): void {
-    this.blockedUntil.set(key, Math.max(untilMs, this.blockedUntil.get(key) ?? 0));
+    if (!this.limit) return;
+    const lane = this.lane(key);
+    lane.blockedUntil = Math.max(untilMs, lane.blockedUntil);
+    this.drain(lane);
+  }
+
+  /** A 429 came although the budget was kept: someone else spends it, so slow down (see the module doc). */
+  throttled(key: string): void {
+    if (!this.limit) return;
+    const lane = this.lane(key);
+    lane.pace = Math.max(MIN_PACE, lane.pace / 2);
+  }
+
+  /** The share of the budget `key` currently uses: 1 unless 429s slowed it down. */
+  paceOf(key: string): number {
+    return this.lanes.get(key)?.pace ?? 1;
   }
 
   /** How many requests are booked in the current window for `key` (for tests and benchmarks). */
   inFlightWindow(key: string): number {
     const { windowMs } = this.limit ?? { windowMs: 0 };
-    return (this.sent.get(key) ?? []).filter((slot) => slot.at > Date.now() - windowMs).length;
+    return (this.lanes.get(key)?.slots ?? []).filter((slot) => slot.at > Date.now() - windowMs).length;
   }
 
-  private async waitForSlot(key: string): Promise<PacerSlot> {
+  private lane(key: string): Lane {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { slots: [], queue: [], blockedUntil: 0, pace: 1 };
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  /** When the next request of `lane` may go (epoch ms), given its slots, pause and pace. */
+  private readyAt(lane: Lane, now: number): number {
     const { count, windowMs } = this.limit!;
-    const window = windowMs + SAFETY_MARGIN_MS;
+    const window = windowMs / lane.pace + SAFETY_MARGIN_MS;
+    lane.slots = lane.slots.filter((slot) => slot.at > now - window);
+    const stamps = lane.slots.map((slot) => slot.at).sort((a, b) => a - b);
+    const slotFree = stamps.length < count ? now : stamps[stamps.length - count] + window;
+    return Math.max(now, slotFree, lane.blockedUntil);
+  }
+
+  /** Serves the head of the queue while the budget allows; fails callers that cannot be served in time. */
+  private drain(lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = undefined;
     for (;;) {
       const now = Date.now();
-      const slots = (this.sent.get(key) ?? []).filter((slot) => slot.at > now - window);
-      this.sent.set(key, slots);
-      const blocked = (this.blockedUntil.get(key) ?? 0) - now;
-      if (blocked > 0) {
-        await sleep(blocked);
-        continue;
+      const ready = this.readyAt(lane, now);
+      for (const waiter of [...lane.queue]) {
+        if ((waiter.options.deadline ?? Infinity) < ready) {
+          this.expire(lane, waiter, "it cannot be served before its deadline", false);
+        }
       }
-      if (slots.length < count) {
-        const slot = { at: now };
-        slots.push(slot);
-        return { settle: () => void (slot.at = Math.max(slot.at, Date.now())) };
+      const head = lane.queue[0];
+      if (!head) return;
+      if (ready > now) {
+        for (const waiter of lane.queue) this.tellWait(lane, waiter, ready - now);
+        lane.timer = setTimeout(() => this.drain(lane), ready - now);
+        return;
       }
-      // The window frees up when enough of the oldest slots have aged out of it.
-      const stamps = slots.map((slot) => slot.at).sort((a, b) => a - b);
-      await sleep(stamps[slots.length - count] + window - now);
+      lane.queue.shift();
+      if (head.timer) clearTimeout(head.timer);
+      const slot = { at: now };
+      lane.slots.push(slot);
+      head.resolve({
+        settle: () => {
+          slot.at = Math.max(slot.at, Date.now());
+          lane.pace = Math.min(1, lane.pace + PACE_RECOVERY);
+        },
+      });
     }
+  }
+
+  private tellWait(lane: Lane, waiter: Waiter, waitMs: number): void {
+    if (waiter.told || !waiter.options.onWait) return;
+    waiter.told = true;
+    const queued = lane.queue.indexOf(waiter);
+    const why =
+      lane.blockedUntil > Date.now()
+        ? "Graph asked to retry later (Retry-After)"
+        : `Graph's rate limit of ${formatRateLimit(this.limit)}${lane.pace < 1 ? ` (slowed to ${Math.round(lane.pace * 100)} %: another client uses the same app)` : ""}${queued > 0 ? `, ${queued} request${queued === 1 ? "" : "s"} ahead` : ""}`;
+    waiter.options.onWait(waitMs, why);
+  }
+
+  /** Rejects `waiter` (if still queued) with a timeout that says it was waiting for the rate limit. */
+  private expire(lane: Lane, waiter: Waiter, why: string, redrain = true): void {
+    const index = lane.queue.indexOf(waiter);
+    if (index < 0) return;
+    lane.queue.splice(index, 1);
+    if (waiter.timer) clearTimeout(waiter.timer);
+    const { deadline, target, timeoutSeconds } = waiter.options;
+    waiter.reject(
+      new TimeoutExceededError({
+        timeoutSeconds: timeoutSeconds ?? Math.round(((deadline ?? Date.now()) - waiter.enqueuedAt) / 1000),
+        attempts: 0,
+        target,
+        waitingFor: `Graph's rate limit (${formatRateLimit(this.limit)}; ${why})`,
+      }),
+    );
+    if (index === 0 && redrain) this.drain(lane);
   }
 }

@@ -6,7 +6,7 @@
  * | 429, 500, 502, 503, 504                   | yes, until the create timeout                    | Retry-After, else jittered backoff    |
  * | no answer (reset, DNS, TLS, attempt timeout) | yes, until the create timeout                 | jittered backoff                      |
  * | 404, 403, 409 on the job or its schema    | yes, for the replication window (default 2 min) | jittered backoff                      |
- * | token endpoint 429 or 5xx                 | yes, until the create timeout                    | jittered backoff                      |
+ * | token endpoint 429, 5xx or no answer (60 s) | yes, until the create timeout                  | jittered backoff                      |
  * | any other 4xx, other token failures       | no: fails at once                                | —                                     |
  *
  * `withRetries` runs the attempts in a plain loop; `decideRetry` decides; both live here.
@@ -66,7 +66,7 @@ export function decideRetry(
   const replicationWindow = options.replicationWindowMs ?? 120_000;
   const backoff = backoffDelay(attempt, minDelay, maxDelay);
   if (error instanceof TokenRequestError) {
-    const transient = RETRYABLE_STATUSES.includes(error.status);
+    const transient = RETRYABLE_STATUSES.includes(error.status) || error.code === "Timeout";
     return transient
       ? { retry: true, reason: `token request: ${error.code}`, delayMs: backoff }
       : { retry: false, reason: "the token endpoint refused the credential", delayMs: 0 };

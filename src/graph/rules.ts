@@ -51,7 +51,7 @@ function mapsType(rule: SynchronizationRule, typeName: string): boolean {
  */
 export function resolveRuleId(
   schema: SynchronizationSchema,
-  subjects: readonly Subject[],
+  subjects: readonly Pick<Subject, "objectTypeName">[],
   where: string,
 ): string {
   const rules = schema.synchronizationRules ?? [];

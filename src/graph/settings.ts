@@ -19,6 +19,12 @@ export type CloudName = keyof typeof CLOUDS;
 /** Graph's documented limit for provisionOnDemand: 5 requests per 10 seconds. */
 export const GRAPH_PROVISION_ON_DEMAND_LIMIT: RateLimit = { count: 5, windowMs: 10_000 };
 
+/**
+ * Our budget for directory reads (a group's member pages). Graph throttles directory reads far more
+ * loosely than provisionOnDemand; this keeps a large group's paging polite without slowing it down.
+ */
+export const GRAPH_DIRECTORY_READ_LIMIT: RateLimit = { count: 50, windowMs: 10_000 };
+
 /** Where a setting's value came from, for error messages: a config key or an environment variable. */
 export type SettingSources = Readonly<Partial<Record<keyof GraphSettings, string>>>;
 

@@ -4,13 +4,22 @@
  */
 import { z } from "zod";
 import { GRAPH_API_VERSIONS } from "../graph/model";
+import {
+  CONTROL_CHARACTERS,
+  MAX_ID_LENGTH,
+  MAX_LISTED_MEMBERS,
+  MAX_OBJECT_ID_LENGTH,
+  MAX_PARAMETERS,
+  MAX_SUBJECTS_PER_PARAMETER,
+  MAX_TRIGGER_KEY_LENGTH,
+  MAX_TRIGGER_VALUE_LENGTH,
+  MAX_TRIGGERS,
+  RESERVED_KEYS,
+} from "./limits";
 import type { ProvisionOnDemandInputs } from "./state";
 
 /** The engine's placeholder for a value that is not known yet (an output of a resource not yet created). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Graph allows at most this many members under one group subject. */
-export const MAX_GROUP_MEMBERS = 5;
 
 /** The default bound of the whole create, retries included: 15 minutes, as Terraform's. */
 export const DEFAULT_CREATE_TIMEOUT_SECONDS = 15 * 60;
@@ -57,6 +66,9 @@ const guidOrSpPath = z
 
 const jobIdOrPath = z
   .string({ error: typeError("a job id or /servicePrincipals/{guid}/synchronization/jobs/{jobId}") })
+  .max(MAX_ID_LENGTH + 100, {
+    error: `must be at most ${MAX_ID_LENGTH} characters (a job id) or a path to one`,
+  })
   .refine((v) => JOB_ID.test(v) || (JOB_PATH.test(v) && JOB_ID.test(JOB_PATH.exec(v)![2])), {
     error:
       "must be a synchronization job id like dataBricks.<hex>.<guid>, or /servicePrincipals/{guid}/synchronization/jobs/{jobId}",
@@ -74,6 +86,8 @@ const objectId = z
   .string({ error: typeError("a string") })
   .trim()
   .min(1, { error: "must not be empty" })
+  .max(MAX_OBJECT_ID_LENGTH, { error: `must be at most ${MAX_OBJECT_ID_LENGTH} characters` })
+  .refine((v) => !CONTROL_CHARACTERS.test(v), { error: "must not contain control characters" })
   .transform((v) => (GUID.test(v) ? v.toLowerCase() : v));
 
 const member = z
@@ -94,23 +108,54 @@ const member = z
     }
   });
 
+/** Every member once: the first of each objectId (GUIDs are already lower-cased). */
+function uniqueMembers<T extends { objectId: string }>(members: (T | typeof UNKNOWN)[]) {
+  const seen = new Set<string>();
+  return members.filter((m) => m === UNKNOWN || (!seen.has(m.objectId) && seen.add(m.objectId)));
+}
+
+/** A group's members: listed (any number, each sent once), or "all its direct user members" read from Graph. */
+const links = z
+  .strictObject(
+    {
+      members: orUnknown(
+        z
+          .array(orUnknown(member), { error: "must be a list of subjects" })
+          .max(MAX_LISTED_MEMBERS, {
+            error: `must list at most ${MAX_LISTED_MEMBERS} members (use allMembers: true to read a larger group from Graph)`,
+          })
+          .transform(uniqueMembers),
+      ).optional(),
+      allMembers: orUnknown(z.boolean({ error: "must be true or false" })).optional(),
+    },
+    { error: "must be an object { members: Subject[] } or { allMembers: true }" },
+  )
+  .superRefine((l, ctx) => {
+    if (l.members === undefined && l.allMembers !== true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["members"],
+        message: "must be a list of subjects, or set allMembers: true to read them from Graph",
+      });
+    }
+    if (l.members !== undefined && l.allMembers === true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["allMembers"],
+        message: "cannot be combined with members: list the members, or read them all from Graph",
+      });
+    }
+  })
+  .transform(({ members, allMembers }) =>
+    allMembers === true ? { allMembers: true as const } : { members: members ?? [] },
+  );
+
 const subject = z
   .strictObject(
     {
       objectId: orUnknown(objectId),
       objectTypeName: orUnknown(objectTypeName),
-      links: orUnknown(
-        z.strictObject(
-          {
-            members: orUnknown(
-              z.array(orUnknown(member), { error: "must be a list of subjects" }).max(MAX_GROUP_MEMBERS, {
-                error: `Graph accepts at most ${MAX_GROUP_MEMBERS} members per group`,
-              }),
-            ),
-          },
-          { error: "must be an object { members: Subject[] }" },
-        ),
-      ).optional(),
+      links: orUnknown(links).optional(),
     },
     { error: "must be an object { objectId, objectTypeName, links? }" },
   )
@@ -136,19 +181,46 @@ const parameter = z
   .strictObject(
     {
       ruleId: orUnknown(
-        z.string({ error: "must be a string" }).trim().min(1, {
-          error: "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema",
-        }),
+        z
+          .string({ error: "must be a string" })
+          .trim()
+          .min(1, {
+            error:
+              "must not be empty: give the job schema's rule id, or omit it to resolve it from the schema",
+          })
+          .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
+          .refine((v) => !CONTROL_CHARACTERS.test(v), { error: "must not contain control characters" }),
       ).optional(),
       subjects: orUnknown(
         z
           .array(orUnknown(subject), { error: typeError("a list of subjects") })
-          .min(1, { error: "must list at least one subject" }),
+          .min(1, { error: "must list at least one subject" })
+          .max(MAX_SUBJECTS_PER_PARAMETER, {
+            error: `must list at most ${MAX_SUBJECTS_PER_PARAMETER} subjects (a group's members do not count)`,
+          }),
       ),
     },
     { error: "must be an object { ruleId?, subjects }" },
   )
   .transform(({ ruleId, subjects }) => (ruleId === undefined ? { subjects } : { ruleId, subjects }));
+
+/** A `triggers`-like map: bounded, string values, no key that would change an object's prototype. */
+function stringMap(name: string) {
+  const key = z
+    .string()
+    .max(MAX_TRIGGER_KEY_LENGTH, { error: `keys must be at most ${MAX_TRIGGER_KEY_LENGTH} characters` })
+    .refine((k) => !RESERVED_KEYS.has(k), {
+      error: (i) => `key "${String(i.input)}" is reserved: use another name`,
+    });
+  const value = z
+    .string({ error: `must be a string (${name} map strings to strings)` })
+    .max(MAX_TRIGGER_VALUE_LENGTH, { error: `must be at most ${MAX_TRIGGER_VALUE_LENGTH} characters` });
+  return z
+    .record(key, orUnknown(value), { error: "must be a map of strings to strings" })
+    .refine((m) => Object.keys(m).length <= MAX_TRIGGERS, {
+      error: `must have at most ${MAX_TRIGGERS} entries`,
+    });
+}
 
 const inputs = z
   .strictObject({
@@ -157,17 +229,11 @@ const inputs = z
     parameters: orUnknown(
       z
         .array(orUnknown(parameter), { error: typeError("a list of { ruleId?, subjects }") })
-        .min(1, { error: "must list at least one parameter" }),
+        .min(1, { error: "must list at least one parameter" })
+        .max(MAX_PARAMETERS, { error: `must list at most ${MAX_PARAMETERS} parameters` }),
     ),
-    triggers: orUnknown(
-      z.record(
-        z.string(),
-        orUnknown(z.string({ error: "must be a string (triggers map strings to strings)" })),
-        {
-          error: "must be a map of strings to strings",
-        },
-      ),
-    ).optional(),
+    triggers: orUnknown(stringMap("triggers")).optional(),
+    memberTriggers: orUnknown(stringMap("memberTriggers")).optional(),
     apiVersion: orUnknown(
       z.enum(GRAPH_API_VERSIONS, {
         error: `must be ${GRAPH_API_VERSIONS.map((v) => `"${v}"`).join(" or ")}`,
@@ -206,10 +272,11 @@ const inputs = z
       });
     }
   })
-  .transform(({ synchronizationJobId, triggers, ...rest }) => ({
+  .transform(({ synchronizationJobId, triggers, memberTriggers, ...rest }) => ({
     ...rest,
     synchronizationJobId: synchronizationJobId === UNKNOWN ? UNKNOWN : synchronizationJobId.jobId,
     ...(triggers === undefined ? {} : { triggers }),
+    ...(memberTriggers === undefined ? {} : { memberTriggers }),
   }));
 
 /** Formats a zod path as `parameters[0].subjects[1].objectTypeName`. */
@@ -246,14 +313,32 @@ function toFailures(
  */
 export function checkInputs(news: Record<string, unknown>): CheckOutcome {
   const { __provider: provider, ...props } = news;
+  const reserved = reservedKeyFailures(props);
   const parsed = inputs.safeParse(props);
-  if (!parsed.success) {
-    return { inputs: news, failures: toFailures(parsed.error.issues) };
+  if (!parsed.success || reserved.length > 0) {
+    return {
+      inputs: news,
+      failures: [...reserved, ...(parsed.success ? [] : toFailures(parsed.error.issues))],
+    };
   }
   return {
     inputs: provider === undefined ? parsed.data : { ...parsed.data, __provider: provider },
     failures: [],
   };
+}
+
+/**
+ * Map keys such as `__proto__` that a plain object would not store (so a change to them would never
+ * be seen): refused by name, read from the raw input before parsing could drop them.
+ */
+function reservedKeyFailures(props: Record<string, unknown>): CheckFailure[] {
+  return (["triggers", "memberTriggers"] as const).flatMap((name) => {
+    const map = props[name];
+    if (!map || typeof map !== "object") return [];
+    return Object.getOwnPropertyNames(map)
+      .filter((key) => RESERVED_KEYS.has(key))
+      .map((key) => ({ property: name, reason: `key "${key}" is reserved: use another name` }));
+  });
 }
 
 /** True when any value inside `value` is the engine's unknown placeholder. */

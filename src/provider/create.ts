@@ -1,20 +1,37 @@
 /**
- * `create`: resolves omitted rule ids from the job schema, sends one provisionOnDemand request, and
- * turns the answer into outputs. A reported `Failure` fails the create unless the program opted out.
+ * `create` and the member part of `update`: resolves omitted rule ids from the job schema, reads a
+ * group's members when the program asked for all of them, sends the requests (a group of any size in
+ * runs of 5 members, at most as many in flight as the rate limit allows per window, through the
+ * shared pacer), reports progress, and turns the answers into outputs. A reported `Failure` fails
+ * the deployment unless the program opted out.
  */
 import { randomUUID } from "node:crypto";
-import type { GraphClient } from "../graphClient";
-import { ProvisioningFailedError, type GraphCallTarget } from "../graph/errors";
+import type { CallOptions, GraphClient, ProvisionOnDemandAnswer } from "../graphClient";
+import { ProvisioningFailedError, ProvisionOnDemandError, type GraphCallTarget } from "../graph/errors";
+import type { ProvisioningResult, ProvisionParameter, Subject } from "../graph/model";
 import { parseProvisioningResponse } from "../graph/result";
 import { resolveRuleId } from "../graph/rules";
-import type { Subject } from "../graph/model";
+import { combineAnswers, type MemberRun, type RunOutcome } from "./outcome";
+import { sendAll, type Progress } from "./send";
+import {
+  findGroup,
+  listedMembers,
+  planMemberRequests,
+  planRequests,
+  timeBudgetProblem,
+  type GroupRef,
+} from "./requests";
+import { describeSubjects, shortId } from "./describe";
 import type { ProvisionOnDemandInputs, ProvisionOnDemandOutputs, ResolvedProvisionParameter } from "./state";
 
-/** `Group 1b2c…(+2 members), User 3d4e…` */
-function describeSubjects(inputs: ProvisionOnDemandInputs): string {
-  const one = (s: Subject) =>
-    `${s.objectTypeName} ${s.objectId}${s.links?.members?.length ? ` (+${s.links.members.length} members)` : ""}`;
-  return inputs.parameters.flatMap((p) => p.subjects.map(one)).join(", ");
+/** What a create or update works with besides its inputs. */
+export interface RunContext {
+  /** The process's Graph client. */
+  readonly client: GraphClient;
+  /** Writes one diagnostic line. */
+  readonly log: (line: string) => void;
+  /** The resource's name, to prefix its lines (unknown to dynamic providers: the job and subjects stand in). */
+  readonly label?: string;
 }
 
 /** Drops keys whose value is `undefined`: the engine rejects them in outputs. */
@@ -22,64 +39,211 @@ function withoutUndefined<T extends object>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/** Provisions the subjects once; returns the resource id and outputs. */
-export async function provision(
-  client: GraphClient,
-  inputs: ProvisionOnDemandInputs,
-  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): Promise<{ id: string; outs: ProvisionOnDemandOutputs }> {
+/** The call options of one create or update: its target, API version and deadline. */
+function callOptions(inputs: ProvisionOnDemandInputs): CallOptions {
   const target: GraphCallTarget = {
     operation: "provisionOnDemand",
     servicePrincipalId: inputs.servicePrincipalId,
     jobId: inputs.synchronizationJobId,
-    subjects: describeSubjects(inputs),
+    subjects: describeSubjects(inputs.parameters),
   };
-  const call = {
+  return {
     target,
     apiVersion: inputs.apiVersion,
     deadline: Date.now() + inputs.createTimeoutSeconds * 1000,
     timeoutSeconds: inputs.createTimeoutSeconds,
   };
+}
 
-  const parameters: ResolvedProvisionParameter[] = [];
+/** Each parameter with its rule id: given, or resolved from the job schema (one GET per job per process). */
+async function resolveRules(
+  client: GraphClient,
+  call: CallOptions,
+  inputs: ProvisionOnDemandInputs,
+): Promise<ResolvedProvisionParameter[]> {
+  const out: ResolvedProvisionParameter[] = [];
   for (const [i, p] of inputs.parameters.entries()) {
     if (p.ruleId !== undefined) {
-      parameters.push({ ...p, ruleId: p.ruleId, ruleIdSource: "input" });
+      out.push({ ...p, ruleId: p.ruleId, ruleIdSource: "input" });
       continue;
     }
     const schema = await client.getSchema(call);
-    parameters.push({
-      ...p,
-      ruleId: resolveRuleId(schema, p.subjects, `parameters[${i}]`),
-      ruleIdSource: "schema",
+    out.push({ ...p, ruleId: resolveRuleId(schema, p.subjects, `parameters[${i}]`), ruleIdSource: "schema" });
+  }
+  return out;
+}
+
+/** The group's members now: as listed, or read from Graph (`allMembers`). */
+async function currentMembers(client: GraphClient, call: CallOptions, group: GroupRef): Promise<Subject[]> {
+  if (!group.subject.links || !("allMembers" in group.subject.links)) return listedMembers(group.subject);
+  const ids = await client.listGroupUserMembers(call, group.subject.objectId);
+  return ids.map((objectId) => ({ objectId, objectTypeName: "User" as const }));
+}
+
+/** Fails early when the rate limit cannot fit the requests into the create timeout. */
+function checkTimeBudget(client: GraphClient, requests: number, call: CallOptions, group?: GroupRef): void {
+  const problem = timeBudgetProblem(requests, client.rateLimit, (call.deadline - Date.now()) / 1000);
+  if (problem) {
+    throw new ProvisionOnDemandError(`${group ? `group ${group.subject.objectId}: ` : ""}${problem}`, {
+      code: "TimeBudgetTooShort",
+      target: call.target,
     });
   }
+}
 
-  const request = parameters.map(({ ruleId, subjects }) => ({ ruleId, subjects }));
-  const answer = await client.provisionOnDemand(call, request);
-  const { reports: _, ...outcome } = parseProvisioningResponse(answer.body, answer.requestId);
+/** Sends `requests` and parses every answer. */
+async function run(
+  context: RunContext,
+  call: CallOptions,
+  requests: ProvisionParameter[][],
+  progress?: Progress,
+): Promise<{ results: ProvisioningResult[]; answers: ProvisionOnDemandAnswer[] }> {
+  const answers = await sendAll(context.client, call, requests, context.log, progress);
+  const results = answers.map((a) => parseProvisioningResponse(a.body, a.requestId));
+  return { results, answers };
+}
 
+/** Throws ProvisioningFailedError for a `Failure` (unless opted out); logs one line per outcome. */
+function settle(
+  inputs: ProvisionOnDemandInputs,
+  call: CallOptions,
+  outcome: RunOutcome,
+  answers: readonly ProvisionOnDemandAnswer[],
+  context: RunContext,
+): void {
+  const last = answers[answers.length - 1];
+  const culprit = outcome.failedMembers;
   if (outcome.result === "Failure" && inputs.failOnProvisioningError) {
+    const members = outcome.members;
     throw new ProvisioningFailedError({
       code: outcome.errorCode ?? "UnknownError",
       serverMessage: outcome.errorMessage ?? "no message",
-      requestId: answer.requestId,
-      clientRequestId: answer.clientRequestId,
-      target,
+      requestId: last?.requestId,
+      clientRequestId: last?.clientRequestId,
+      target: call.target,
+      failing:
+        members && culprit.length > 0
+          ? `${culprit.length} of ${members.sent} members failed (${culprit
+              .slice(0, 3)
+              .map((m) => `User ${shortId(m.objectId)}${m.errorCode ? ` ${m.errorCode}` : ""}`)
+              .join(", ")}${culprit.length > 3 ? ` and ${culprit.length - 3} more` : ""})`
+          : undefined,
     });
   }
-  if (outcome.result !== "Success") {
-    log(
-      `provisionOnDemand: ${outcome.result}` +
-        `${outcome.errorCode ? ` ${outcome.errorCode}` : ""}${outcome.errorMessage ? `: ${outcome.errorMessage}` : ""}` +
-        ` (request-id ${answer.requestId}) [job ${target.jobId}, ${target.subjects}]`,
-    );
-  }
-  const outs: ProvisionOnDemandOutputs = {
-    ...inputs,
-    parameters,
-    ...outcome,
-    requestId: answer.requestId,
+  const members = outcome.members
+    ? `; members: ${outcome.members.succeeded} succeeded, ${outcome.members.skipped} skipped, ${outcome.members.failed} failed of ${outcome.members.sent} sent in ${outcome.members.requests} request${outcome.members.requests === 1 ? "" : "s"}`
+    : "";
+  const detail =
+    outcome.result === "Success"
+      ? ""
+      : `${outcome.errorCode ? ` ${outcome.errorCode}` : ""}${outcome.errorMessage ? `: ${outcome.errorMessage}` : ""}`;
+  context.log(
+    `${context.label ? `${context.label}: ` : ""}provisionOnDemand: ${outcome.result}${detail}${members}` +
+      ` (request-id ${last?.requestId ?? "none"}) [job ${call.target.jobId}, ${call.target.subjects}]`,
+  );
+}
+
+/** The outputs of a run: inputs, resolved parameters, the outcome and the last request id. */
+function outputs(
+  inputs: ProvisionOnDemandInputs,
+  parameters: ResolvedProvisionParameter[],
+  outcome: RunOutcome,
+  requestId: string,
+): ProvisionOnDemandOutputs {
+  const { failedMembers: _, ...fields } = outcome;
+  return withoutUndefined({ ...inputs, parameters, ...fields, requestId });
+}
+
+/** The member bookkeeping of a run over `sent` members of `group`. */
+function memberRun(
+  group: GroupRef,
+  total: Subject[],
+  sent: Subject[],
+  removed: Set<string>,
+  known?: string[],
+): MemberRun {
+  const all = group.subject.links !== undefined && "allMembers" in group.subject.links;
+  return {
+    groupId: group.subject.objectId,
+    source: all ? "all" : "listed",
+    total: total.length,
+    sent: sent.map((m) => m.objectId.toLowerCase()),
+    removed,
+    ...(all ? { memberIds: known ?? total.map((m) => m.objectId.toLowerCase()) } : {}),
   };
-  return { id: randomUUID(), outs: withoutUndefined(outs) };
+}
+
+/** Provisions everything the inputs name; returns the resource id and outputs. */
+export async function provision(
+  context: RunContext,
+  inputs: ProvisionOnDemandInputs,
+): Promise<{ id: string; outs: ProvisionOnDemandOutputs }> {
+  const call = callOptions(inputs);
+  const parameters = await resolveRules(context.client, call, inputs);
+  const group = findGroup(parameters);
+  const members = group ? await currentMembers(context.client, call, group) : [];
+  const requests = planRequests(parameters, members);
+  checkTimeBudget(context.client, requests.length, call, group);
+  const progress =
+    group && members.length > 0 ? { groupId: group.subject.objectId, members: members.length } : undefined;
+  const { results, answers } = await run(context, call, requests, progress);
+  const outcome = combineAnswers(results, group ? memberRun(group, members, members, new Set()) : undefined);
+  settle(inputs, call, outcome, answers, context);
+  return {
+    id: randomUUID(),
+    outs: outputs(inputs, parameters, outcome, answers[answers.length - 1].requestId),
+  };
+}
+
+/** The members a previous run provisioned, from its outputs. */
+function provisionedBefore(olds: ProvisionOnDemandOutputs): Set<string> {
+  if (olds.members?.memberIds) return new Set(olds.members.memberIds);
+  const group = findGroup(olds.parameters);
+  return new Set(group ? listedMembers(group.subject).map((m) => m.objectId.toLowerCase()) : []);
+}
+
+/**
+ * Provisions what changed in the group's members since `olds`: the group again with the members
+ * added since, and those that left (so the target system drops their membership). Other subjects
+ * are not sent again. With nothing changed, no request is made and the previous outcome stays.
+ */
+export async function provisionMemberChanges(
+  context: RunContext,
+  olds: ProvisionOnDemandOutputs,
+  inputs: ProvisionOnDemandInputs,
+): Promise<ProvisionOnDemandOutputs> {
+  const call = callOptions(inputs);
+  const parameters = inputs.parameters.map((p, i) => ({
+    ...p,
+    ruleId: olds.parameters[i].ruleId,
+    ruleIdSource: olds.parameters[i].ruleIdSource,
+  }));
+  const group = findGroup(parameters)!;
+  const members = await currentMembers(context.client, call, group);
+  const before = provisionedBefore(olds);
+  const now = new Set(members.map((m) => m.objectId.toLowerCase()));
+  const added = members.filter((m) => !before.has(m.objectId.toLowerCase()));
+  const removed = [...before].filter((id) => !now.has(id));
+  const sent: Subject[] = [
+    ...added,
+    ...removed.map((objectId) => ({ objectId, objectTypeName: "User" as const })),
+  ];
+  const memberIds = [...now];
+  if (sent.length === 0) {
+    const kept = olds.members && {
+      ...olds.members,
+      total: members.length,
+      ...(olds.members.memberIds ? { memberIds } : {}),
+    };
+    return withoutUndefined({ ...olds, ...inputs, parameters, ...(kept ? { members: kept } : {}) });
+  }
+  const requests = planMemberRequests(parameters[group.parameterIndex].ruleId, group.subject, sent);
+  checkTimeBudget(context.client, requests.length, call, group);
+  const { results, answers } = await run(context, call, requests, {
+    groupId: group.subject.objectId,
+    members: sent.length,
+  });
+  const outcome = combineAnswers(results, memberRun(group, members, sent, new Set(removed), memberIds));
+  settle(inputs, call, outcome, answers, context);
+  return outputs(inputs, parameters, outcome, answers[answers.length - 1].requestId);
 }

@@ -8,11 +8,13 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { graphClientFor } from "../graphClient";
 import { redact, redactDeep } from "../graph/redact";
 import { secretsOf, type GraphSettings } from "../graph/settings";
-import { checkInputs, parseKnownInputs } from "./check";
-import { provision } from "./create";
+import { checkInputs, containsUnknown, parseKnownInputs } from "./check";
+import { GRAPH_MEMBERS_PER_REQUEST } from "./limits";
+import { findGroup, listedMembers, timeBudgetProblem } from "./requests";
+import { provision, provisionMemberChanges, type RunContext } from "./create";
 import { diffInputs, UPDATE_PROPERTIES } from "./diff";
 import { resolveSettings, type ConfigLookup } from "./settings";
-import type { ProvisionOnDemandInputs } from "./state";
+import type { ParameterState, ProvisionOnDemandOutputs } from "./state";
 
 let configLookup: ConfigLookup = () => undefined;
 let settings: GraphSettings | undefined;
@@ -72,7 +74,34 @@ export async function check(
   news: Record<string, unknown>,
 ): Promise<dynamic.CheckResult> {
   const { inputs, failures } = checkInputs(news);
-  return failures.length > 0 ? { inputs, failures } : { inputs };
+  if (failures.length > 0) return { inputs, failures };
+  const budget = timeBudgetFailure(inputs);
+  return budget ? { inputs, failures: [budget] } : { inputs };
+}
+
+/**
+ * A listed group too large for the create timeout at the configured pace fails at check (preview),
+ * not minutes into the create. Skipped when the settings cannot be resolved yet (create says why).
+ */
+function timeBudgetFailure(inputs: Record<string, unknown>) {
+  if (containsUnknown(inputs.parameters) || typeof inputs.createTimeoutSeconds !== "number") return undefined;
+  const parameters = inputs.parameters as ParameterState[];
+  const group = findGroup(parameters);
+  if (!group) return undefined;
+  let rateLimit;
+  try {
+    rateLimit = currentSettings().rateLimit;
+  } catch {
+    return undefined;
+  }
+  const requests = Math.max(1, Math.ceil(listedMembers(group.subject).length / GRAPH_MEMBERS_PER_REQUEST));
+  const problem = timeBudgetProblem(requests, rateLimit, inputs.createTimeoutSeconds);
+  return problem
+    ? {
+        property: `parameters[${group.parameterIndex}].subjects[${group.subjectIndex}].links.members`,
+        reason: problem,
+      }
+    : undefined;
 }
 
 /** Replace on a change of what is provisioned; update in place otherwise; no HTTP call. */
@@ -85,26 +114,48 @@ export async function diff(
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
-/** Provisions the subjects now. */
-export async function create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
+/** What create and update work with: the process's Graph client and the redacting log. */
+function runContext(): RunContext {
+  return { client: graphClientFor(currentSettings(), { log: logLine }), log: logLine };
+}
+
+/** Runs `work` so that whatever leaves it, result or error, is redacted. */
+async function redacted<T>(work: () => Promise<T>): Promise<T> {
   try {
-    const client = graphClientFor(currentSettings(), { log: logLine });
-    const result = await provision(client, parseKnownInputs(inputs), logLine);
-    return redactDeep(result, currentSecrets());
+    return redactDeep(await work(), currentSecrets());
   } catch (error) {
     throw redactDeep(error, currentSecrets());
   }
 }
 
-/** Records the new non-provisioning inputs (failOnProvisioningError, timeouts); no HTTP call. */
+/** Provisions the subjects now. */
+export async function create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
+  return redacted(() => provision(runContext(), parseKnownInputs(inputs)));
+}
+
+/**
+ * Provisions the group's changed members when only they (or memberTriggers) changed; otherwise
+ * records the new non-provisioning inputs (failOnProvisioningError, timeouts) with no Graph call.
+ */
 export async function update(
   _id: string,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<dynamic.UpdateResult> {
-  const { __provider: _, ...outs } = olds;
-  for (const key of UPDATE_PROPERTIES) {
-    if (news[key] !== undefined) outs[key] = news[key];
-  }
-  return { outs: outs as Partial<ProvisionOnDemandInputs> };
+  return redacted(async () => {
+    const { __provider: _, ...previous } = olds;
+    const inputs = parseKnownInputs(news);
+    if (diffInputs(previous, inputs as unknown as Record<string, unknown>).membersChanged) {
+      return {
+        outs: await provisionMemberChanges(
+          runContext(),
+          previous as unknown as ProvisionOnDemandOutputs,
+          inputs,
+        ),
+      };
+    }
+    const outs: Record<string, unknown> = { ...previous };
+    for (const key of UPDATE_PROPERTIES) outs[key] = inputs[key];
+    return { outs };
+  });
 }

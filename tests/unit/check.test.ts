@@ -18,7 +18,9 @@ function inputsWith(override: Record<string, unknown>): Record<string, unknown> 
 }
 
 const JOB_PATH = (sp: string, job = JOB_ID) => `/servicePrincipals/${sp}/synchronization/jobs/${job}`;
-const sixUsers = Array.from({ length: 6 }, () => user());
+/** `n` distinct users, as a program might list a large group's members. */
+const manyUsers = (n: number) =>
+  Array.from({ length: n }, (_, i) => user(`b0b10000-0000-4000-8000-${String(i).padStart(12, "0")}`));
 
 // [what the program wrote, the properties it wrote (undefined: left out), the property blamed, what the reason must say]
 // prettier-ignore
@@ -68,7 +70,10 @@ const MALFORMED: [string, Record<string, unknown>, string, RegExp][] = [
   ["objectId missing (misspelt objectID)", { parameters: parameters({ objectID: USER_ID, objectTypeName: "User" }) }, "parameters[0].subjects[0].objectId", /is required: a string/],
   // links
   ["links on a User", { parameters: parameters({ ...user(), links: { members: [user()] } }) }, "parameters[0].subjects[0].links", /only a Group subject may list linked members/],
-  ["six members under a Group", { parameters: parameters(group(sixUsers)) }, "parameters[0].subjects[0].links.members", /at most 5 members per group/],
+  ["more members than a group may list", { parameters: parameters(group(manyUsers(50_001))) }, "parameters[0].subjects[0].links.members", /at most 50000 members \(use allMembers: true/],
+  ["members and allMembers together", { parameters: parameters({ ...group(), links: { members: [user()], allMembers: true } }) }, "parameters[0].subjects[0].links.allMembers", /cannot be combined with members/],
+  ["allMembers not a boolean", { parameters: parameters({ ...group(), links: { allMembers: "yes" } }) }, "parameters[0].subjects[0].links.allMembers", /must be true or false/],
+  ["allMembers on a User", { parameters: parameters({ ...user(), links: { allMembers: true } }) }, "parameters[0].subjects[0].links", /only a Group subject may list linked members/],
   ["a member of type Group", { parameters: parameters(group([user(), group()])) }, "parameters[0].subjects[0].links.members[1].objectTypeName", /must be "User" or "user": only users can be linked group members/],
   ["a member User whose objectId is not a GUID", { parameters: parameters(group([user("bob")])) }, "parameters[0].subjects[0].links.members[0].objectId", /must be a GUID for a User/],
   ["a member with links of its own", { parameters: parameters(group([{ ...user(), links: { members: [] } }])) }, "parameters[0].subjects[0].links.members[0].links", /is not a known property/],
@@ -77,6 +82,17 @@ const MALFORMED: [string, Record<string, unknown>, string, RegExp][] = [
   // one group per request
   ["two Group subjects in one parameter", { parameters: parameters(group(), group(undefined, USER_ID)) }, "parameters", /at most one group per request, found 2 \(parameters\[0\]\.subjects\[0\], parameters\[0\]\.subjects\[1\]\)/],
   ["two Group subjects in two parameters", { parameters: [...parameters(group()), ...parameters(group(undefined, USER_ID))] }, "parameters", /at most one group per request.*parameters\[1\]\.subjects\[0\]/],
+  // bounds
+  ["a 1 MB synchronizationJobId", { synchronizationJobId: `dataBricks.${"a".repeat(1_000_000)}.b` }, "synchronizationJobId", /at most 256 characters/],
+  ["a 1 MB ruleId", { parameters: [{ ruleId: "r".repeat(1_000_000), subjects: [user()] }] }, "parameters[0].ruleId", /at most 256 characters/],
+  ["a ruleId with a NUL", { parameters: [{ ruleId: "rule\u0000id", subjects: [user()] }] }, "parameters[0].ruleId", /must not contain control characters/],
+  ["a ruleId with CR/LF", { parameters: [{ ruleId: "rule\r\nX-Injected: 1", subjects: [user()] }] }, "parameters[0].ruleId", /must not contain control characters/],
+  ["a 1 MB Worker objectId", { parameters: parameters({ objectId: "w".repeat(1_000_000), objectTypeName: "Worker" }) }, "parameters[0].subjects[0].objectId", /at most 1024 characters/],
+  ["2,000 subjects in one parameter", { parameters: parameters(...manyUsers(2000)) }, "parameters[0].subjects", /at most 50 subjects/],
+  ["11 parameters", { parameters: Array.from({ length: 11 }, () => parameters(user())[0]) }, "parameters", /at most 10 parameters/],
+  ["a __proto__ trigger key", { triggers: JSON.parse('{"__proto__": "x"}') }, "triggers", /key "__proto__" is reserved/],
+  ["a constructor memberTriggers key", { memberTriggers: { constructor: "x" } }, "memberTriggers", /key "constructor" is reserved/],
+  ["101 triggers", { triggers: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])) }, "triggers", /at most 100 entries/],
   // triggers
   ["a trigger whose value is a number", { triggers: { members: "abc", count: 5 } }, "triggers.count", /must be a string \(triggers map strings to strings\)/],
   ["triggers a list", { triggers: ["abc"] }, "triggers", /must be a map of strings to strings/],

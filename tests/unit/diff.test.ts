@@ -1,5 +1,5 @@
 /**
- * `diff` (DESIGN section 1): a change of what is provisioned replaces the resource (a new provisioning);
+ * `diff`: a change of what is provisioned replaces the resource (a new provisioning);
  * any other change is an in-place update with no Graph call; nothing else changes anything.
  */
 import { checkInputs, UNKNOWN } from "../../src/provider/check";
@@ -64,7 +64,7 @@ describe("diff replaces the resource when what is provisioned changes", () => {
     ],
   ])("a change of %s replaces exactly what changed", (_what, change, replaces) => {
     const news = checked({ ...PROGRAM, ...change });
-    expect(diffInputs(stored(), news)).toEqual({ changes: true, replaces });
+    expect(diffInputs(stored(), news)).toEqual({ changes: true, replaces, membersChanged: false });
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -75,7 +75,7 @@ describe("diff replaces the resource when what is provisioned changes", () => {
     ["a trigger value", { triggers: { members: UNKNOWN } }, "triggers"],
   ])("an unknown new %s counts as a replacement", (_what, change, replaced) => {
     const news = checked({ ...PROGRAM, ...change });
-    expect(diffInputs(stored(), news)).toEqual({ changes: true, replaces: [replaced] });
+    expect(diffInputs(stored(), news)).toEqual({ changes: true, replaces: [replaced], membersChanged: false });
   });
 });
 
@@ -85,7 +85,7 @@ describe("diff updates in place, without replacing, when only how the create beh
     ["createTimeoutSeconds", { createTimeoutSeconds: 1800 }],
     ["both", { failOnProvisioningError: false, createTimeoutSeconds: 60 }],
   ])("a change of %s is an update", (_what, change) => {
-    expect(diffInputs(stored(), checked({ ...PROGRAM, ...change }))).toEqual({ changes: true, replaces: [] });
+    expect(diffInputs(stored(), checked({ ...PROGRAM, ...change }))).toEqual({ changes: true, replaces: [], membersChanged: false });
   });
 
   it("the update records the new values and keeps the provisioning outcome", async () => {
@@ -99,7 +99,7 @@ describe("diff updates in place, without replacing, when only how the create beh
 
 describe("diff reports no change when nothing that matters changed", () => {
   it("the same program gives no changes", () => {
-    expect(diffInputs(stored(), checked(PROGRAM))).toEqual({ changes: false, replaces: [] });
+    expect(diffInputs(stored(), checked(PROGRAM))).toEqual({ changes: false, replaces: [], membersChanged: false });
   });
 
   it("a path instead of a bare id, or upper-case GUIDs, is the same resource after check", () => {
@@ -109,12 +109,12 @@ describe("diff reports no change when nothing that matters changed", () => {
       synchronizationJobId: `/servicePrincipals/${SP_ID}/synchronization/jobs/${JOB_ID}`,
       parameters: parameters(user(USER_ID.toUpperCase())),
     });
-    expect(diffInputs(stored(), news)).toEqual({ changes: false, replaces: [] });
+    expect(diffInputs(stored(), news)).toEqual({ changes: false, replaces: [], membersChanged: false });
   });
 
   it("a ruleId resolved from the schema still matches while the program keeps omitting it", () => {
     const omitted = { ...PROGRAM, parameters: [{ subjects: [user()] }] };
-    expect(diffInputs(stored(omitted, "schema"), checked(omitted))).toEqual({ changes: false, replaces: [] });
+    expect(diffInputs(stored(omitted, "schema"), checked(omitted))).toEqual({ changes: false, replaces: [], membersChanged: false });
   });
 
   it("omitting a ruleId the program used to give replaces the resource", () => {
@@ -122,6 +122,7 @@ describe("diff reports no change when nothing that matters changed", () => {
     expect(diffInputs(stored(PROGRAM, "input"), checked(omitted))).toEqual({
       changes: true,
       replaces: ["parameters"],
+      membersChanged: false,
     });
   });
 
@@ -129,6 +130,7 @@ describe("diff reports no change when nothing that matters changed", () => {
     expect(diffInputs(stored(), checked({ ...PROGRAM, __provider: "provider text v2" }))).toEqual({
       changes: false,
       replaces: [],
+      membersChanged: false,
     });
   });
 
@@ -137,6 +139,7 @@ describe("diff reports no change when nothing that matters changed", () => {
     expect(diffInputs(stored(noTriggers), checked({ ...noTriggers, triggers: {} }))).toEqual({
       changes: false,
       replaces: [],
+      membersChanged: false,
     });
   });
 
