@@ -1,5 +1,5 @@
 /**
- * The provider shell is serialised into Pulumi state twice per resource (DESIGN section 5). It must
+ * The provider shell is serialised into Pulumi state twice per resource (docs/ARCHITECTURE.md). It must
  * stay small, carry no secret and no path of this machine, and load wherever the package is installed.
  *
  * The shell is taken from the BUILT package (`npm test` builds before jest runs): ts-jest output or
