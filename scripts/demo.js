@@ -7,13 +7,19 @@
 // `--keep` leaves the stack and the emulator running and prints the commands to continue by hand.
 // Ctrl-C at any point stops the emulator and leaves no stray process.
 "use strict";
-const { spawn, spawnSync } = require("node:child_process");
+const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
+const {
+  basicExampleConfig,
+  basicExampleDir,
+  createPulumiSandbox,
+  ensurePulumiBin,
+} = require("./lib/pulumiSandbox");
+
 const root = path.resolve(__dirname, "..");
-const example = path.join(root, "examples/basic");
 const keep = process.argv.includes("--keep");
 const cacheRoot =
   process.env.PULUMI_AZUREAD_POD_CACHE ||
@@ -26,9 +32,10 @@ const started = Number(process.env.POD_DEMO_STARTED) || Date.now(); // stage 2 k
 
 let current; // the child process running now, if any
 let emulator; // the running emulator, once started
-let sandbox; // the temporary PULUMI_HOME + backend folder
+let sandbox; // the Pulumi sandbox (scripts/lib/pulumiSandbox.js), once made
 let stopping = false;
 
+/** Prints a step heading with the time since the demo started. */
 function step(text) {
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   process.stderr.write(`\n==> [${seconds}s] ${text}\n`);
@@ -46,21 +53,10 @@ function run(command, args, options = {}) {
   });
 }
 
+/** Like `run`, but throws when the command fails (unless the demo is being stopped). */
 async function must(command, args, options) {
   const code = await run(command, args, options);
   if (code !== 0 && !stopping) throw new Error(`${command} ${args.join(" ")} exited with ${code}`);
-}
-
-/** Runs a command and returns its standard output (stderr shown). */
-function capture(command, args, options = {}) {
-  const result = spawnSync(command, args, {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    ...options,
-  });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${result.status}`);
-  return result.stdout;
 }
 
 /** Waits up to `ms` for the running child to exit. */
@@ -75,6 +71,7 @@ function childExit(ms) {
   });
 }
 
+/** Stops the running child and the emulator, removes the sandbox (unless --keep), and exits. */
 async function cleanup(code) {
   if (current) {
     // Let the child stop on its own (pulumi cancels cleanly on SIGINT); kill it if it does not.
@@ -83,7 +80,7 @@ async function cleanup(code) {
     if (current) current.kill("SIGKILL");
   }
   if (emulator) await emulator.stop().catch(() => {});
-  if (sandbox && !keep) fs.rmSync(sandbox, { recursive: true, force: true });
+  if (sandbox && !keep) sandbox.cleanup();
   process.exit(code);
 }
 
@@ -98,6 +95,7 @@ process.on("SIGTERM", () => {
   cleanup(143);
 });
 
+/** Stage 1: dependencies, build, examples/basic's dependencies, the Pulumi CLI and the demo CA. */
 async function prepare() {
   if (!fs.existsSync(path.join(root, "node_modules/@pulumi/pulumi/package.json"))) {
     step("Installing the package's dependencies (npm ci)");
@@ -109,103 +107,109 @@ async function prepare() {
     "-p",
     "tsconfig.build.json",
   ]);
-  if (!fs.existsSync(path.join(example, "node_modules/pulumi-azuread-provision-on-demand"))) {
+  if (!fs.existsSync(path.join(basicExampleDir, "node_modules/pulumi-azuread-provision-on-demand"))) {
     step("Installing examples/basic's dependencies (npm install)");
-    await must("npm", ["install", "--no-audit", "--no-fund"], { cwd: example });
+    await must("npm", ["install", "--no-audit", "--no-fund"], { cwd: basicExampleDir });
   }
   step("Finding or building the Pulumi CLI (scripts/ensure-pulumi; the first build takes a few minutes)");
-  const bin = capture(path.join(root, "scripts/ensure-pulumi"), []).trim().split("\n").pop();
+  const bin = ensurePulumiBin();
   const { ensureCertificateAuthority } = require(path.join(root, "dist/emulator/certificates.js"));
   const { caCertPath } = await ensureCertificateAuthority(caDir);
   return { bin, caCertPath };
 }
 
-async function main() {
-  // Node trusts NODE_EXTRA_CA_CERTS only from process start: after preparing, run again with it set.
-  if (!process.env.POD_DEMO_STAGE) {
-    const { bin, caCertPath } = await prepare();
-    const env = {
-      ...process.env,
-      POD_DEMO_STAGE: "2",
-      POD_DEMO_STARTED: String(started),
-      POD_DEMO_BIN: bin,
-      NODE_EXTRA_CA_CERTS: caCertPath,
-    };
-    const code = await run(process.execPath, [__filename, ...process.argv.slice(2)], { env });
-    process.exit(code);
-  }
+/**
+ * Node trusts NODE_EXTRA_CA_CERTS only from process start: after preparing, this script runs again
+ * (stage 2) with it set, keeping stage 1's clock. Resolves with stage 2's exit code.
+ */
+async function prepareAndRestart() {
+  const { bin, caCertPath } = await prepare();
+  const env = {
+    ...process.env,
+    POD_DEMO_STAGE: "2",
+    POD_DEMO_STARTED: String(started),
+    POD_DEMO_BIN: bin,
+    NODE_EXTRA_CA_CERTS: caCertPath,
+  };
+  return run(process.execPath, [__filename, ...process.argv.slice(2)], { env });
+}
 
-  const bin = process.env.POD_DEMO_BIN;
+/** Starts the emulator (the built-in fixture) with the demo CA. */
+async function startDemoEmulator() {
   const { startEmulator } = require(path.join(root, "dist/emulator/index.js"));
   step("Starting the Graph + Entra emulator");
-  emulator = await startEmulator({ caDir });
-  const f = emulator.fixture;
-  process.stderr.write(`    emulator at ${emulator.url} (tenant ${emulator.tenantId})\n`);
+  const running = await startEmulator({ caDir });
+  process.stderr.write(`    emulator at ${running.url} (tenant ${running.tenantId})\n`);
+  return running;
+}
 
-  sandbox = fs.mkdtempSync(path.join(os.tmpdir(), "pod-demo-"));
-  fs.mkdirSync(path.join(sandbox, "home"));
-  fs.mkdirSync(path.join(sandbox, "backend"));
-  const pulumiEnv = {
-    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-    PULUMI_HOME: path.join(sandbox, "home"),
-    PULUMI_BACKEND_URL: `file://${path.join(sandbox, "backend")}`,
-    PULUMI_CONFIG_PASSPHRASE: "demo",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    NODE_EXTRA_CA_CERTS: emulator.caCertPath,
-  };
-  const env = { ...process.env, ...pulumiEnv };
-  delete env.POD_DEMO_STAGE;
-  const pulumi = (args) => must("pulumi", [...args, "--non-interactive"], { cwd: example, env });
+/** Runs `pulumi ARGS --non-interactive` in examples/basic with the sandbox's environment. */
+function pulumi(args) {
+  const env = { ...sandbox.env };
+  for (const key of ["POD_DEMO_STAGE", "POD_DEMO_STARTED", "POD_DEMO_BIN"]) delete env[key];
+  return must("pulumi", [...args, "--non-interactive"], { cwd: basicExampleDir, env });
+}
 
+/** Creates the stack "demo" of examples/basic and points it at the emulator. */
+async function createStack() {
   step("Creating the stack and its config (examples/basic, local backend in a temporary folder)");
-  fs.rmSync(path.join(example, "Pulumi.demo.yaml"), { force: true });
+  fs.rmSync(path.join(basicExampleDir, "Pulumi.demo.yaml"), { force: true });
   await pulumi(["stack", "init", "demo"]);
-  const config = [
-    ["azuread:tenantId", emulator.tenantId],
-    ["azuread:clientId", emulator.clientId],
-    ["provisionOnDemand:graphUrl", emulator.graphUrl],
-    ["provisionOnDemand:authorityHost", emulator.authorityHost],
-    ["servicePrincipalId", f.servicePrincipalId],
-    ["synchronizationJobId", f.jobId],
-    ["groupId", f.groupId],
-  ];
-  for (const [key, value] of config) await pulumi(["config", "set", key, value]);
-  await pulumi(["config", "set", "--secret", "azuread:clientSecret", emulator.clientSecret]);
-  await pulumi(["config", "set", "--path", "memberIds", JSON.stringify(f.userIds)]);
+  for (const args of basicExampleConfig(emulator)) await pulumi(args);
+}
 
-  step('pulumi up: provisioning the group "example" and its members now');
-  await pulumi(["up", "--yes", "--skip-preview"]);
-
-  step("Stack outputs");
-  await pulumi(["stack", "output"]);
-
+/** Prints what the emulated target system (the Databricks SCIM app) holds. */
+async function showTarget() {
   step("What the emulated target system (the Databricks SCIM app) now holds");
-  const target = await emulator.admin.target(f.servicePrincipalId);
+  const target = await emulator.admin.target(emulator.fixture.servicePrincipalId);
   for (const o of target.objects) {
     process.stdout.write(
       `    ${o.objectTypeName.padEnd(6)} ${o.displayName ?? ""} (${o.objectId}) exported ${o.exportCount}x, last ${o.lastAction}\n`,
     );
   }
+}
 
-  if (keep) {
-    const exports = Object.entries({ ...pulumiEnv, PATH: `${bin}:$PATH` })
-      .map(([k, v]) => (k === "PATH" ? `export PATH="${v}"` : `export ${k}='${v}'`))
-      .join("\n");
-    process.stdout.write(
-      `\nThe stack "demo" and the emulator are still running. In another terminal:\n\n${exports}\ncd ${example}\n` +
-        `pulumi stack output\npulumi up        # change memberIds or a trigger first to provision again\npulumi destroy --yes && pulumi stack rm demo --yes\n\n` +
-        `The emulator's admin API: ${emulator.url}/_emulator/requests, ${emulator.url}/_emulator/target/${f.servicePrincipalId}\n` +
-        `Press Ctrl-C here to stop the emulator.\n`,
-    );
-    await new Promise(() => {}); // until Ctrl-C
-  }
+/** `--keep`: prints the commands to carry on in another terminal, then waits for Ctrl-C. */
+async function keepRunning() {
+  const exports = Object.entries({ ...sandbox.vars, PATH: `${sandbox.bin}:$PATH` })
+    .map(([k, v]) => (k === "PATH" ? `export PATH="${v}"` : `export ${k}='${v}'`))
+    .join("\n");
+  process.stdout.write(
+    `\nThe stack "demo" and the emulator are still running. In another terminal:\n\n${exports}\ncd ${basicExampleDir}\n` +
+      `pulumi stack output\npulumi up        # change memberIds or a trigger first to provision again\npulumi destroy --yes && pulumi stack rm demo --yes\n\n` +
+      `The emulator's admin API: ${emulator.url}/_emulator/requests, ${emulator.url}/_emulator/target/${emulator.fixture.servicePrincipalId}\n` +
+      `Press Ctrl-C here to stop the emulator.\n`,
+  );
+  await new Promise(() => {}); // until Ctrl-C
+}
 
+/** Stage 2: emulator, sandbox, `pulumi up`, outputs, target, then destroy (or keep with --keep). */
+async function demo() {
+  emulator = await startDemoEmulator();
+  sandbox = createPulumiSandbox({
+    bin: process.env.POD_DEMO_BIN,
+    caCertPath: emulator.caCertPath,
+    passphrase: "demo",
+    prefix: "pod-demo-",
+  });
+  await createStack();
+  step('pulumi up: provisioning the group "example" and its members now');
+  await pulumi(["up", "--yes", "--skip-preview"]);
+  step("Stack outputs");
+  await pulumi(["stack", "output"]);
+  await showTarget();
+  if (keep) await keepRunning();
   step("pulumi destroy (no Graph call: provisioning cannot be undone, the resource is only forgotten)");
   await pulumi(["destroy", "--yes", "--skip-preview"]);
   await pulumi(["stack", "rm", "demo", "--yes"]);
   step(`Done in ${((Date.now() - started) / 1000).toFixed(0)}s: stopping the emulator`);
   await cleanup(0);
+}
+
+/** Stage 1 prepares and restarts; stage 2 (POD_DEMO_STAGE set) runs the demo. */
+async function main() {
+  if (process.env.POD_DEMO_STAGE) await demo();
+  else process.exit(await prepareAndRestart());
 }
 
 main().catch(async (error) => {

@@ -33,26 +33,17 @@ function writeFixture(file, extraUsers) {
 }
 
 /**
- * Starts the emulator in a child process; resolves with its connection details, the bench users'
- * ids, a typed admin client and `stop()`.
+ * Runs the `graph-emulator` CLI (dist/emulator/cli.js --json --quiet ARGS) in a child process and
+ * waits for its first line, the connection details. Resolves with them, the child, and `exited` (its
+ * exit code or signal); rejects when it exits before printing them.
  */
-async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
-  const fixtureFile = path.join(dir, "fixture.json");
-  const userIds = writeFixture(fixtureFile, extraUsers);
+async function spawnEmulatorCli(args) {
   const child = spawn(
     process.execPath,
-    [
-      path.join(root, "dist/emulator/cli.js"),
-      "--json",
-      "--quiet",
-      "--rate-limit",
-      rateLimit,
-      "--ca-dir",
-      path.join(dir, "ca"),
-      "--fixture",
-      fixtureFile,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    [path.join(root, "dist/emulator/cli.js"), "--json", "--quiet", ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   let stderr = "";
   child.stderr.on("data", (chunk) => {
@@ -68,8 +59,34 @@ async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
     });
     exited.then((how) => reject(new Error(`graph-emulator exited (${how}) before it started: ${stderr}`)));
   });
-  child.stdout.resume();
-  const details = JSON.parse(firstLine);
+  child.stdout.resume(); // keep draining (nothing more is expected with --quiet)
+  return { details: JSON.parse(firstLine), child, exited };
+}
+
+/** Stops `child` with SIGTERM (SIGKILL after 5 s) unless it has exited; resolves once it has. */
+async function stopChild(child, exited) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the emulator in a child process with the bench fixture; resolves with its connection
+ * details, the bench users' ids, a typed admin client and `stop()`.
+ */
+async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
+  const fixtureFile = path.join(dir, "fixture.json");
+  const userIds = writeFixture(fixtureFile, extraUsers);
+  const { details, child, exited } = await spawnEmulatorCli([
+    "--rate-limit",
+    rateLimit,
+    "--ca-dir",
+    path.join(dir, "ca"),
+    "--fixture",
+    fixtureFile,
+  ]);
   const { EmulatorAdmin } = require(path.join(root, "dist/emulator"));
   const url = details.graphUrl;
   const admin = new EmulatorAdmin(url, fs.readFileSync(details.caCertPath, "utf8"));
@@ -84,12 +101,7 @@ async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
       if (stopped) return;
       stopped = true;
       admin.close();
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child, exited);
     },
   };
 }
@@ -115,4 +127,11 @@ async function resetEmulator(admin, settings) {
   await admin.clearRequests();
 }
 
-module.exports = { startEmulatorProcess, graphCalls, resetEmulator, benchUserId };
+module.exports = {
+  spawnEmulatorCli,
+  stopChild,
+  startEmulatorProcess,
+  graphCalls,
+  resetEmulator,
+  benchUserId,
+};

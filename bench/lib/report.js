@@ -7,57 +7,65 @@ const path = require("node:path");
 const fmt = (v, digits = 2) => (typeof v === "number" ? v.toFixed(digits) : "–");
 const mark = (ok) => (ok === null || ok === undefined ? "–" : ok ? "yes" : "**no**");
 
-/** The markdown summary. */
-function markdown(r) {
-  const lines = [];
+/** The heading and the line that says where and when the results were measured. */
+function headerSection(r) {
   const m = r.machine;
-  lines.push(`# Benchmark results${r.quick ? " (quick)" : ""}`);
-  lines.push("");
-  lines.push(
+  return [
+    `# Benchmark results${r.quick ? " (quick)" : ""}`,
+    "",
     `${r.date.slice(0, 10)}, commit ${r.commit ?? "?"}${r.uncommittedChanges?.length ? ` (+ ${r.uncommittedChanges.length} uncommitted tracked files)` : ""}, Pulumi CLI ${r.pulumiVersion}, @pulumi/pulumi ${r.pulumiSdkVersion}, ` +
       `Node ${m.node}, ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform}. Load average (1/5/15 min) ${m.loadAverageAtStart?.join(" / ")} at start, ${r.loadAverageAtEnd?.join(" / ") ?? "?"} at the end. Run took ${r.durationSeconds} s.`,
-  );
-  lines.push("");
-  lines.push(`## P1 engine overhead (median of ${r.p1.pairs} alternating pairs)`);
-  lines.push("");
-  lines.push(
+    "",
+  ];
+}
+
+/** P1's table: times and ratios per size. */
+function p1Section(r) {
+  const lines = [
+    `## P1 engine overhead (median of ${r.p1.pairs} alternating pairs)`,
+    "",
     "| resources | ours `pulumi up` (s) | no-op baseline (s) | ratio (median of pair ratios) | ours: start → first Graph call (s) | ours: first call → last answer (s) | ours: last answer → done (s) | POST time in the emulator (ms, median) |",
-  );
-  lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    "|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
   for (const size of Object.keys(r.p1.ratio)) {
     lines.push(
       `| ${size} | ${fmt(r.p1.oursSeconds[size])} | ${fmt(r.p1.baselineSeconds[size])} | ${fmt(r.p1.ratio[size], 3)} | ` +
         `${fmt(r.p1.oursFirstGraphCallSeconds?.[size])} | ${fmt(r.p1.oursGraphPhaseSeconds?.[size])} | ${fmt(r.p1.oursAfterLastAnswerSeconds?.[size])} | ${fmt(r.p1.oursPostServerMsMedian?.[size], 1)} |`,
     );
   }
-  lines.push("");
   lines.push(
+    "",
     `Target: ratio at ${r.p1.target.size} ≤ ${r.p1.target.maxRatio} — met: ${mark(r.p1.target.met)} (report only).`,
+    "",
   );
-  lines.push("");
-  lines.push(
-    `## P2 paced throughput (${r.p2.n} subjects, emulator limit ${r.p2.rateLimit}, floor ${r.p2.floorSeconds} s; median of ${r.p2.runs.length} runs per arm)`,
-  );
-  lines.push("");
-  lines.push(
-    "| our pacer | POST span / floor | `pulumi up` / floor | POST span (s) | `pulumi up` (s) | POSTs | 429 answers | failures (max) |",
-  );
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+  return lines;
+}
+
+/** P2's table: one row per pacer arm. */
+function p2Section(r) {
   const row = (label, p) =>
     `| ${label} | ${fmt(p.wallOverFloor, 3)} | ${fmt(p.upWallOverFloor, 2)} | ${fmt(p.postSpanSeconds)} | ${fmt(p.upSeconds)} | ${p.posts} | ${p.throttled} | ${p.failures} |`;
-  lines.push(row(r.p2.pacer, r.p2));
-  lines.push(row("off", r.p2.pacerOff));
-  lines.push("");
-  lines.push(
+  return [
+    `## P2 paced throughput (${r.p2.n} subjects, emulator limit ${r.p2.rateLimit}, floor ${r.p2.floorSeconds} s; median of ${r.p2.runs.length} runs per arm)`,
+    "",
+    "| our pacer | POST span / floor | `pulumi up` / floor | POST span (s) | `pulumi up` (s) | POSTs | 429 answers | failures (max) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    row(r.p2.pacer, r.p2),
+    row("off", r.p2.pacerOff),
+    "",
     `Targets (pacer on): POST span / floor ≤ ${r.p2.targets.maxWallOverFloor}, 0 failures, 429 answers ≤ ${r.p2.targets.maxThrottledShare * 100} % of POSTs — met: ${mark(r.p2.targets.met)} (report only).`,
-  );
-  lines.push("");
-  lines.push(`## P3 Graph calls per phase (${r.p3.n} resources, one credential, one job)`);
-  lines.push("");
-  lines.push(
+    "",
+  ];
+}
+
+/** P3's table: Graph calls per phase against the target. */
+function p3Section(r) {
+  const lines = [
+    `## P3 Graph calls per phase (${r.p3.n} resources, one credential, one job)`,
+    "",
     "| phase | token requests | schema GETs | provisionOnDemand POSTs | target (token/schema/post) | met |",
-  );
-  lines.push("|---|---:|---:|---:|---|---|");
+    "|---|---:|---:|---:|---|---|",
+  ];
   for (const phase of ["preview", "up", "upUnchanged", "refresh", "destroy"]) {
     const c = r.p3[phase];
     const e = r.p3.expected[phase];
@@ -67,29 +75,33 @@ function markdown(r) {
     );
   }
   lines.push("");
-  lines.push(`## P4 state size and provider memory`);
-  lines.push("");
-  lines.push("| measure | ours | no-op baseline | target |");
-  lines.push("|---|---:|---:|---|");
-  lines.push(
-    `| \`__provider\` (bytes) | ${r.p4.providerBytes} | ${r.p4.baselineProviderBytes} | ≤ ${r.p4.maxProviderBytes}: ${mark(r.p4.met)} |`,
-  );
-  lines.push(
-    `| whole resource in exported state (bytes, largest) | ${r.p4.resourceBytes} | ${r.p4.baselineResourceBytes} | – |`,
-  );
-  lines.push(`| whole deployment, ${r.p4.n} resources (bytes) | ${r.p4.deploymentBytes} | – | – |`);
+  return lines;
+}
+
+/** P4's table (state sizes, provider memory) and the verdict on the targets. */
+function p4Section(r) {
   const rss = r.providerPeakRss;
-  lines.push(
-    `| dynamic-provider peak RSS, ${rss.resources} resources (MiB) | ${fmt(r.providerPeakRssMiB, 1)} | ${fmt(Math.max(...rss.baselineMiB.filter((v) => typeof v === "number")), 1)} | – |`,
-  );
-  lines.push("");
-  lines.push(
+  const baselineRss = Math.max(...rss.baselineMiB.filter((v) => typeof v === "number"));
+  return [
+    `## P4 state size and provider memory`,
+    "",
+    "| measure | ours | no-op baseline | target |",
+    "|---|---:|---:|---|",
+    `| \`__provider\` (bytes) | ${r.p4.providerBytes} | ${r.p4.baselineProviderBytes} | ≤ ${r.p4.maxProviderBytes}: ${mark(r.p4.met)} |`,
+    `| whole resource in exported state (bytes, largest) | ${r.p4.resourceBytes} | ${r.p4.baselineResourceBytes} | – |`,
+    `| whole deployment, ${r.p4.n} resources (bytes) | ${r.p4.deploymentBytes} | – | – |`,
+    `| dynamic-provider peak RSS, ${rss.resources} resources (MiB) | ${fmt(r.providerPeakRssMiB, 1)} | ${fmt(baselineRss, 1)} | – |`,
+    "",
     r.targetsBroken.length === 0
       ? "All P3 count and P4 size targets met."
       : `Targets broken: ${r.targetsBroken.join("; ")}.`,
-  );
-  lines.push("");
-  return lines.join("\n");
+    "",
+  ];
+}
+
+/** The markdown summary. */
+function markdown(r) {
+  return [...headerSection(r), ...p1Section(r), ...p2Section(r), ...p3Section(r), ...p4Section(r)].join("\n");
 }
 
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -102,10 +114,11 @@ function niceStep(max, ticks = 5) {
 }
 
 /**
- * A line chart: wall time (s) of `pulumi up` against resource count, one line per series.
- * `series`: [{ label, color, dash?, points: [[x, y], …] }].
+ * The plot area and scales of a chart of `series`: X is logarithmic when the x values span 10× or
+ * more (resource counts 1…50 keep the small sizes apart; padded so no point sits on an axis), Y runs
+ * from 0 in "nice" steps.
  */
-function lineChartSvg({ title, subtitle, xLabel, yLabel, series, width = 640, height = 420 }) {
+function chartScale(series, width, height) {
   const margin = { left: 64, right: 32, top: 56, bottom: 56 + 18 * series.length };
   const w = width - margin.left - margin.right;
   const h = height - margin.top - margin.bottom;
@@ -114,72 +127,78 @@ function lineChartSvg({ title, subtitle, xLabel, yLabel, series, width = 640, he
   const xMax = Math.max(...xs, 1);
   const yStep = niceStep(Math.max(...ys, 1) * 1.1);
   const yMax = Math.ceil((Math.max(...ys, 1) * 1.1) / yStep) * yStep;
-  // Resource counts span 1…50: a log scale keeps the small sizes apart; padded so no point sits on an axis.
   const xMin = Math.min(...xs, xMax);
   const logScale = xMin >= 1 && xMax / xMin >= 10;
   const lo = logScale ? Math.log(xMin / 1.6) : 0;
   const hi = logScale ? Math.log(xMax * 1.15) : xMax * 1.05;
   const X = (x) => margin.left + (((logScale ? Math.log(x) : x) - lo) / (hi - lo)) * w;
   const Y = (y) => margin.top + h - (y / yMax) * h;
-  const out = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-  );
-  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  out.push(
+  return { margin, w, h, xs, yMax, yStep, X, Y };
+}
+
+/** The chart's title, grid lines, ticks, axes and axis labels. */
+function chartFrame({ title, subtitle, xLabel, yLabel, width }, { margin, w, h, xs, yMax, yStep, X, Y }) {
+  const out = [
     `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`,
-  );
+  ];
   if (subtitle)
     out.push(`<text x="${width / 2}" y="40" text-anchor="middle" fill="#555">${esc(subtitle)}</text>`);
   for (let y = 0; y <= yMax + 1e-9; y += yStep) {
     out.push(
       `<line x1="${margin.left}" y1="${Y(y).toFixed(1)}" x2="${margin.left + w}" y2="${Y(y).toFixed(1)}" stroke="#e5e5e5"/>`,
-    );
-    out.push(
       `<text x="${margin.left - 8}" y="${(Y(y) + 4).toFixed(1)}" text-anchor="end">${+y.toFixed(2)}</text>`,
     );
   }
   for (const x of [...new Set(xs)].sort((a, b) => a - b)) {
     out.push(
       `<line x1="${X(x).toFixed(1)}" y1="${margin.top + h}" x2="${X(x).toFixed(1)}" y2="${margin.top + h + 5}" stroke="#333"/>`,
+      `<text x="${X(x).toFixed(1)}" y="${margin.top + h + 19}" text-anchor="middle">${x}</text>`,
     );
-    out.push(`<text x="${X(x).toFixed(1)}" y="${margin.top + h + 19}" text-anchor="middle">${x}</text>`);
   }
   out.push(
     `<line x1="${margin.left}" y1="${margin.top + h}" x2="${margin.left + w}" y2="${margin.top + h}" stroke="#333"/>`,
-  );
-  out.push(
     `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + h}" stroke="#333"/>`,
-  );
-  out.push(
     `<text x="${margin.left + w / 2}" y="${margin.top + h + 38}" text-anchor="middle">${esc(xLabel)}</text>`,
-  );
-  out.push(
     `<text transform="translate(18 ${margin.top + h / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
   );
-  series.forEach((s, i) => {
-    const pts = s.points.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(" ");
+  return out;
+}
+
+/** Series number `i`: its line, its points with their labels, and its legend entry. */
+function chartSeries(s, i, { margin, h, X, Y }) {
+  const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : "";
+  const pts = s.points.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(" ");
+  const out = [`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.5"${dash}/>`];
+  s.points.forEach(([x, y], k) => {
+    out.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="4" fill="${s.color}"/>`);
+    const dy = i === 0 ? -10 : 18;
+    const last = k === s.points.length - 1 && s.points.length > 1;
+    const label = `${y.toFixed(2)} s${s.notes?.[k] ? ` ${s.notes[k]}` : ""}`;
     out.push(
-      `<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
+      `<text x="${X(x).toFixed(1)}" y="${(Y(y) + dy).toFixed(1)}" text-anchor="${last ? "end" : "middle"}" fill="${s.color}">${esc(label)}</text>`,
     );
-    s.points.forEach(([x, y], k) => {
-      out.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="4" fill="${s.color}"/>`);
-      const dy = i === 0 ? -10 : 18;
-      const last = k === s.points.length - 1 && s.points.length > 1;
-      const anchor = last ? "end" : "middle";
-      const lx = X(x);
-      const label = `${y.toFixed(2)} s${s.notes?.[k] ? ` ${s.notes[k]}` : ""}`;
-      out.push(
-        `<text x="${lx.toFixed(1)}" y="${(Y(y) + dy).toFixed(1)}" text-anchor="${anchor}" fill="${s.color}">${esc(label)}</text>`,
-      );
-    });
-    const ly = margin.top + h + 58 + i * 18;
-    out.push(
-      `<line x1="${margin.left + 14}" y1="${ly}" x2="${margin.left + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
-    );
-    out.push(`<text x="${margin.left + 46}" y="${ly + 4}">${esc(s.label)}</text>`);
   });
-  out.push("</svg>");
+  const ly = margin.top + h + 58 + i * 18;
+  out.push(
+    `<line x1="${margin.left + 14}" y1="${ly}" x2="${margin.left + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2.5"${dash}/>`,
+    `<text x="${margin.left + 46}" y="${ly + 4}">${esc(s.label)}</text>`,
+  );
+  return out;
+}
+
+/**
+ * A line chart: wall time (s) of `pulumi up` against resource count, one line per series.
+ * `series`: [{ label, color, dash?, points: [[x, y], …], notes? }].
+ */
+function lineChartSvg({ title, subtitle, xLabel, yLabel, series, width = 640, height = 420 }) {
+  const scale = chartScale(series, width, height);
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...chartFrame({ title, subtitle, xLabel, yLabel, width }, scale),
+    ...series.flatMap((s, i) => chartSeries(s, i, scale)),
+    "</svg>",
+  ];
   return `${out.join("\n")}\n`;
 }
 

@@ -1,4 +1,4 @@
-// Small statistics and the rate-limit floor.
+// Small statistics and the rate-limit floor. (Rates are parsed by the package's dist/duration.js.)
 "use strict";
 
 /** The median of numbers (the mean of the middle two for an even count); undefined when empty. */
@@ -28,11 +28,4 @@ function rateLimitFloorMs(n, limit, windowMs) {
   return Math.floor((n - 1) / limit) * windowMs;
 }
 
-/** Parses "5/2s" or "10/500ms" into { limit, windowMs }. */
-function parseLimit(text) {
-  const match = /^(\d+)\/(\d+(?:\.\d+)?)(ms|s)$/.exec(text);
-  if (!match) throw new Error(`bad rate limit ${text}`);
-  return { limit: Number(match[1]), windowMs: Number(match[2]) * (match[3] === "s" ? 1000 : 1) };
-}
-
-module.exports = { median, round, rateLimitFloorMs, parseLimit };
+module.exports = { median, round, rateLimitFloorMs };
