@@ -76,3 +76,76 @@ describe(`a burst of 12 parallel creates against a ${LIMIT} limit`, () => {
     );
   });
 });
+
+describe("a Retry-After holds every create of the app, not just the one that got it", () => {
+  let emulator: RunningEmulator;
+  beforeEach(async () => {
+    emulator = await startTestEmulator({ rateLimit: "off" });
+  });
+  afterEach(() => emulator.stop());
+
+  it("a create started after another's 429 (Retry-After: 2) sends nothing until those 2 s are over", async () => {
+    await provider.configure(
+      configureRequest(emulatorConfig(emulator, { "provisionOnDemand:rateLimit": "5/10s" })),
+    );
+    await emulator.admin.addFault({
+      path: "provisionOnDemand$",
+      method: "POST",
+      status: 429,
+      retryAfterSeconds: 2,
+      count: 1,
+    });
+    const first = checkAndCreate(provider, inputsFor(emulator, [user(IDS.burstUserIds[0])], BOUNDED));
+    let refused: RequestLogEntry | undefined;
+    while (!refused) {
+      refused = (await requestsOf(emulator, "provisionOnDemand")).find((p) => p.status === 429);
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const second = checkAndCreate(provider, inputsFor(emulator, [user(IDS.burstUserIds[1])], BOUNDED));
+    await Promise.all([first, second]);
+
+    const accepted = (await requestsOf(emulator, "provisionOnDemand")).filter((p) => p.status === 200);
+    expect(accepted).toHaveLength(2);
+    for (const post of accepted) {
+      // The log stamps a request when its answer is written; allow for that and clock rounding.
+      expect(Date.parse(post.time)).toBeGreaterThanOrEqual(Date.parse(refused.time) + 2000 - 50);
+    }
+  });
+});
+
+describe("a create never waits for the pacer past its own timeout", () => {
+  let emulator: RunningEmulator;
+  beforeEach(async () => {
+    emulator = await startTestEmulator({ rateLimit: "off" });
+  });
+  afterEach(() => emulator.stop());
+
+  it("a Retry-After of an hour fails the create that got it at once, and a later one too (it could not be served in time), saying why", async () => {
+    await provider.configure(
+      configureRequest(emulatorConfig(emulator, { "provisionOnDemand:rateLimit": "5/10s" })),
+    );
+    await emulator.admin.addFault({
+      path: "provisionOnDemand$",
+      method: "POST",
+      status: 429,
+      retryAfterSeconds: 3600,
+      count: 1,
+    });
+    const started = Date.now();
+    const first = await checkAndCreate(
+      provider,
+      inputsFor(emulator, [user(IDS.burstUserIds[2])], { createTimeoutSeconds: 5 }),
+    ).catch((e: Error) => e);
+    expect(first).toBeInstanceOf(Error);
+    expect((first as Error).name).toBe("TimeoutExceededError");
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    const next = await checkAndCreate(
+      provider,
+      inputsFor(emulator, [user(IDS.burstUserIds[3])], { createTimeoutSeconds: 2 }),
+    ).catch((e: Error) => e);
+    expect((next as Error).name).toBe("TimeoutExceededError");
+    expect((next as Error).message).toMatch(/waiting for Graph's rate limit/);
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+});

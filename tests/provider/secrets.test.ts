@@ -82,7 +82,8 @@ const aUser = (objectId: string = IDS.userIds[0], extra: Record<string, unknown>
   inputsFor(emulator, [user(objectId)], extra);
 
 describe("no secret or token reaches an error, a log line or an output", () => {
-  it.each([
+  /** Each case: its name, its stack config, its inputs, and the outcome it must have. */
+  const cases: [string, () => StackConfig, () => Record<string, unknown>, string][] = [
     [
       "a success with a client secret",
       () => secretConfig(),
@@ -166,14 +167,26 @@ describe("no secret or token reaches an error, a log line or an output", () => {
       () => aUser(),
       "TokenRequestError",
     ],
-  ])("%s", async (name, config, news, outcome) => {
+  ];
+  /** The cases run so far in this file (by name), so that the scan below can run the others itself. */
+  const ran = new Set<string>();
+
+  /** Runs one case on a reset emulator; returns its outcome (and `observe` records what was seen). */
+  async function runCase([name, config, news]: (typeof cases)[number]): Promise<string> {
     await emulator.admin.reset();
     if (name.startsWith("a timeout"))
       await emulator.admin.addFault({ path: "provisionOnDemand$", method: "POST", status: 503, count: 20 });
-    expect(await observe(config(), news())).toBe(outcome);
+    ran.add(name);
+    return observe(config(), news());
+  }
+
+  it.each(cases)("%s", async (...testCase) => {
+    expect(await runCase(testCase)).toBe(testCase[3]);
   });
 
-  it("…and in all of the above, nothing seen holds a secret, a password, an assertion or a JWT", () => {
+  it("…and in all of the above, nothing seen holds a secret, a password, an assertion or a JWT", async () => {
+    // Run alone (-t), this test runs the cases itself: it scans what all of them showed.
+    for (const testCase of cases) if (!ran.has(testCase[0])) await runCase(testCase);
     const everything = [...seen, stderr.text].join("\n");
     // The cases above did produce messages and retry lines to scan.
     expect(seen.length).toBeGreaterThanOrEqual(14);
@@ -218,5 +231,32 @@ describe("a secret that an upstream answer echoes is redacted", () => {
       expect(text).not.toContain(secret);
       expect(text).not.toMatch(JWT_PATTERN);
     }
+  });
+});
+
+describe("redaction reaches every string that leaves the provider, however deep", () => {
+  it("a secret echoed in a retried 503 stays out of the retry line, and of the timeout error's cause chain", async () => {
+    await emulator.admin.reset();
+    await emulator.admin.addFault({
+      path: "provisionOnDemand$",
+      method: "POST",
+      status: 503,
+      code: "ServiceUnavailable",
+      message: `upstream echoed ${CLIENT_SECRET}`,
+      count: 50,
+    });
+    const lines = stderr.lines.length;
+    await provider.configure(configureRequest(secretConfig()));
+    const error = await checkAndCreate(provider, aUser(IDS.userIds[0], { createTimeoutSeconds: 2 })).then(
+      () => undefined,
+      (e: unknown) => e as Error & { cause?: Error & { serverMessage?: string; cause?: unknown } },
+    );
+    expect(error?.name).toBe("TimeoutExceededError");
+    // The echo reached the error: redacted, not dropped.
+    expect(error?.cause?.serverMessage).toBe("upstream echoed ***");
+    const everything = [inspect(error, { depth: 10 }), ...stderr.lines.slice(lines)].join("\n");
+    expect(everything).toContain("upstream echoed ***");
+    expect(everything).not.toContain(CLIENT_SECRET);
+    expect(stderr.lines.slice(lines).some((l) => l.includes("attempt 1 failed"))).toBe(true);
   });
 });

@@ -274,6 +274,9 @@ describe("check makes no HTTP call", () => {
     }
     const accepted = await provider.check({}, validInputs());
     const unknown = await provider.check({}, inputsWith({ parameters: UNKNOWN }));
+    // Work that check started without awaiting it (a fire-and-forget schema fetch, say) would reach
+    // the network after check returned: give it that chance before counting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(rejected.every((r) => (r.failures ?? []).length > 0)).toBe(true);
     expect(accepted.failures).toBeUndefined();
