@@ -207,6 +207,13 @@ describe("every credential method works through ARM_* environment variables", ()
   });
 
   it("stack config wins over the environment (the client of the ARM_CLIENT_SECRET case serves it)", async () => {
+    // First the ARM_CLIENT_SECRET case, whose client (and token) the same credential from stack config reuses.
+    const [, armClientSecret] = cases.find(([name]) => name === "ARM_CLIENT_SECRET")!;
+    Object.assign(process.env, armClientSecret());
+    await provider.configure(configureRequest(endpointsOnly()));
+    expect((await provisionAUser()).outs.result).toBe("Success");
+    await emulator.admin.clearRequests();
+
     Object.assign(process.env, {
       ARM_TENANT_ID: emulator.tenantId,
       ARM_CLIENT_ID: IDS.noPermissionClientId,
