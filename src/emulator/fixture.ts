@@ -102,7 +102,7 @@ const groupSchema = z.strictObject({
   tenantId: id.optional(),
   displayName: z.string(),
   securityEnabled: z.boolean().default(true),
-  /** Object ids of the member users. */
+  /** Object ids of the direct members: users, or groups (nested; they give their members no access). */
   members: z.array(z.string()).default([]),
 });
 
@@ -239,6 +239,23 @@ export function parseFixture(input: unknown): ValidatedFixture {
     problems.push(`defaultClientId: no application has appId ${fixture.defaultClientId}`);
   if (problems.length) throw new FixtureError(`Invalid emulator fixture: ${problems.join("; ")}`);
   return fixture;
+}
+
+/**
+ * The fixture's headline group: the one its `summary` names, else the first group assigned directly
+ * to the app of its first job (or of the summary's service principal).
+ */
+export function headlineGroup(fixture: ValidatedFixture): FixtureGroup | undefined {
+  const key = (id: string) => id.toLowerCase();
+  const wanted = fixture.summary?.groupId;
+  if (wanted !== undefined) return fixture.groups.find((group) => key(group.id) === key(wanted));
+  const spId = fixture.summary?.servicePrincipalId ?? fixture.jobs[0]?.servicePrincipalId;
+  const assigned = new Set(
+    fixture.assignments
+      .filter((a) => spId !== undefined && key(a.servicePrincipalId) === key(spId))
+      .map((a) => key(a.principalId)),
+  );
+  return fixture.groups.find((group) => assigned.has(key(group.id)));
 }
 
 /** Reads and validates a fixture JSON file. */

@@ -6,6 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { databricksScimSchema } from "./defaultFixture";
+import { GroupMemberships } from "./memberships";
+import { headlineGroup } from "./fixture";
 import type {
   FixtureApplication,
   FixtureGroup,
@@ -27,8 +29,13 @@ export type StoredApplication = FixtureApplication & { readonly tenantId: string
 export type StoredJob = FixtureJob & { readonly schema: SynchronizationSchema };
 /** A user as stored, with its tenant resolved. */
 export type StoredUser = FixtureUser & { readonly tenantId: string };
-/** A group as stored, with its tenant resolved. */
-export type StoredGroup = FixtureGroup & { readonly tenantId: string };
+/** A group as stored, with its tenant resolved; its members live in {@link DirectoryState.groupMembers}. */
+export type StoredGroup = Omit<FixtureGroup, "members"> & { readonly tenantId: string };
+
+/** A member of a group, as the directory knows it: a user or a nested group. */
+export type DirectoryMember =
+  | { readonly type: "user"; readonly user: StoredUser }
+  | { readonly type: "group"; readonly group: StoredGroup };
 
 /** One object in an emulated target system (what a provisioning job has exported). */
 export interface TargetObject {
@@ -101,6 +108,7 @@ export class DirectoryState {
   private assignments = new Map<string, Map<string, number>>();
   private targets = new Map<string, Map<string, TargetObject>>();
   private issuers = new Map<string, FixtureOidcIssuer>();
+  private memberships = new GroupMemberships();
 
   /** @param fixture a validated fixture whose secrets are already materialised */
   constructor(private readonly fixture: ValidatedFixture) {
@@ -118,6 +126,7 @@ export class DirectoryState {
     this.assignments.clear();
     this.targets.clear();
     this.issuers.clear();
+    this.memberships.clear();
     for (const tenant of this.fixture.tenants) {
       this.tenants.set(key(tenant.id), tenant);
       for (const domain of tenant.domains) this.tenants.set(key(domain), tenant);
@@ -132,7 +141,8 @@ export class DirectoryState {
   }
 
   /**
-   * Adds objects (or updates existing ones in place: a changed user's attributes apply at once).
+   * Adds objects (or updates existing ones in place: a changed user's attributes apply at once; a
+   * group given again gets exactly the members it lists).
    * New objects become visible at `visibleAt` (ms since epoch). Returns what was stored.
    */
   addObjects(objects: ValidatedObjects, visibleAt: number): ValidatedObjects {
@@ -169,8 +179,10 @@ export class DirectoryState {
     }
     for (const user of objects.users)
       upsert(this.users, user.id, { ...user, tenantId: requireTenant(user.tenantId) });
-    for (const group of objects.groups)
+    for (const { members, ...group } of objects.groups) {
       upsert(this.groups, group.id, { ...group, tenantId: requireTenant(group.tenantId) });
+      this.memberships.set(group.id, members);
+    }
     for (const assignment of objects.assignments) {
       if (!this.servicePrincipals.has(key(assignment.servicePrincipalId)))
         throw new RangeError(`Assignment: unknown service principal ${assignment.servicePrincipalId}`);
@@ -253,14 +265,57 @@ export class DirectoryState {
     for (const [principalId, visibleAt] of this.assignments.get(key(servicePrincipalId)) ?? []) {
       if (visibleAt > now) continue;
       const group = this.groups.get(principalId);
-      if (
-        group &&
-        group.visibleAt <= now &&
-        group.value.members.some((member) => key(member) === key(userId))
-      )
-        return group.value.id;
+      if (group && group.visibleAt <= now && this.memberships.has(principalId, userId)) return group.value.id;
     }
     return undefined;
+  }
+
+  /** Whether `memberId` (a user or group) is a direct member of the group. */
+  isGroupMember(groupId: string, memberId: string): boolean {
+    return this.memberships.has(groupId, memberId);
+  }
+
+  /** The ids of a group's direct members, oldest first, visible or not; undefined for an unknown group. */
+  directMemberIds(groupId: string): string[] | undefined {
+    return this.groups.has(key(groupId)) ? this.memberships.list(groupId) : undefined;
+  }
+
+  /**
+   * The visible direct members of a group, oldest first: users and nested groups of the group's
+   * tenant. Ids that name no (visible) object are left out, as Graph lists only objects it has.
+   */
+  groupMembers(group: StoredGroup, now: number): DirectoryMember[] {
+    const members: DirectoryMember[] = [];
+    for (const id of this.memberships.list(group.id)) {
+      const user = this.findUser(id, group.tenantId, now);
+      if (user) members.push({ type: "user", user });
+      else {
+        const nested = this.findGroup(id, group.tenantId, now);
+        if (nested) members.push({ type: "group", group: nested });
+      }
+    }
+    return members;
+  }
+
+  /**
+   * Adds and removes direct members of a group at once (no replication lag), as an administrator
+   * would outside the program. Members must be users or groups of the group's tenant (visible or not
+   * yet). Throws a RangeError naming an unknown group or member. Returns what changed.
+   */
+  changeGroupMembers(
+    groupId: string,
+    change: { readonly add?: readonly string[]; readonly remove?: readonly string[] },
+  ): { added: string[]; removed: string[] } {
+    const group = this.groups.get(key(groupId))?.value;
+    if (!group) throw new RangeError(`Unknown group ${groupId}`);
+    const foreign = (change.add ?? []).filter((id) => {
+      const object = this.users.get(key(id))?.value ?? this.groups.get(key(id))?.value;
+      return !object || key(object.tenantId) !== key(group.tenantId) || key(id) === key(group.id);
+    });
+    if (foreign.length)
+      throw new RangeError(`Not a user or group of the group's tenant: ${foreign.join(", ")}`);
+    const removed = this.memberships.remove(group.id, change.remove ?? []);
+    return { added: this.memberships.add(group.id, change.add ?? []), removed };
   }
 
   /** The trusted external OIDC issuer with this `iss`, if registered. */
@@ -300,7 +355,7 @@ export class DirectoryState {
     const groupRule = rules.find((rule) =>
       rule.objectMappings.some((m) => m.enabled && m.sourceObjectName.toLowerCase() === "group"),
     );
-    const group = this.fixture.groups.find((g) => this.isAssignedDirectly(spId, g.id, 0));
+    const group = headlineGroup(this.fixture);
     const userIds = given.userIds ?? group?.members ?? [];
     const unassigned = this.fixture.users.find((user) => !this.userEntitlement(spId, user.id, 0));
     return {
