@@ -8,6 +8,7 @@ import { faultSpecSchema } from "./faults";
 import { FixtureError, parseRuntimeObjects } from "./fixture";
 import { formatRateLimit, parseRateLimit } from "../duration";
 import type { RateLimit } from "../duration";
+import type { TenantRateLimiter } from "./rateLimit";
 import type { FixtureSummary } from "./state";
 import { readGraphBody, sendGraphError, sendJson } from "./wire";
 import type { RequestContext } from "./wire";
@@ -35,6 +36,7 @@ export interface EmulatorInfo {
 
 const settingsPatchSchema = z.strictObject({
   rateLimit: z.string().optional(),
+  directoryReadRateLimit: z.string().optional(),
   replicationLagMs: z.number().int().min(0).optional(),
   shape: z.enum(["live", "docs"]).optional(),
 });
@@ -53,6 +55,7 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 export function currentSettings(core: EmulatorCore): EmulatorSettings {
   return {
     rateLimit: formatRateLimit(core.rateLimiter.current),
+    directoryReadRateLimit: formatRateLimit(core.directoryReadLimiter.current),
     replicationLagMs: core.replicationLagMs,
     shape: core.shape,
   };
@@ -64,6 +67,7 @@ export function resetEmulator(core: EmulatorCore): void {
   core.log.clear();
   core.faults.clear();
   core.rateLimiter.set(core.initial.rateLimit);
+  core.directoryReadLimiter.set(core.initial.directoryReadRateLimit);
   core.replicationLagMs = core.initial.replicationLagMs;
   core.shape = core.initial.shape;
 }
@@ -88,16 +92,16 @@ async function readJson(ctx: RequestContext): Promise<{ json: unknown } | undefi
   }
 }
 
-/** An admin endpoint; `id` is what follows its first segment (`target/{id}`), else empty. */
+/** An admin endpoint; `ids` are the path's `{id}` segments, decoded. */
 type AdminHandler = (
   ctx: RequestContext,
   core: EmulatorCore,
-  id: string,
+  ids: string[],
   info: () => EmulatorInfo,
 ) => Promise<void> | void;
 
-/** The admin endpoints, by `METHOD first-segment`. */
-const ADMIN_ROUTES = new Map<string, AdminHandler>([
+/** The admin endpoints, by `METHOD path` with `{id}` for a segment that names an object. */
+const ADMIN_ROUTES: [string, AdminHandler][] = [
   ["GET requests", (ctx, core) => sendJson(ctx, 200, { requests: core.log.list() })],
   [
     "DELETE requests",
@@ -118,7 +122,9 @@ const ADMIN_ROUTES = new Map<string, AdminHandler>([
     },
   ],
   ["POST objects", addObjects],
-  ["GET target", (ctx, core, spId) => sendJson(ctx, 200, { objects: targetObjects(core, spId) })],
+  ["GET target/{id}", (ctx, core, [spId]) => sendJson(ctx, 200, { objects: targetObjects(core, spId) })],
+  ["GET groups/{id}/members", listGroupMembers],
+  ["POST groups/{id}/members", changeGroupMembers],
   [
     "POST reset",
     (ctx, core) => {
@@ -127,11 +133,21 @@ const ADMIN_ROUTES = new Map<string, AdminHandler>([
     },
   ],
   ["POST tokens", mintToken],
-  ["GET info", (ctx, _core, _id, info) => sendJson(ctx, 200, info())],
-]);
+  ["GET info", (ctx, _core, _ids, info) => sendJson(ctx, 200, info())],
+];
 
-/** The first segments that need an id after them; every other endpoint takes none. */
-const ROUTES_WITH_ID = new Set(["target"]);
+/** The endpoint for `METHOD path` (path relative to the admin prefix) and its decoded ids. */
+function matchAdminRoute(method: string, path: string): { handler: AdminHandler; ids: string[] } | undefined {
+  const segments = path.split("/");
+  for (const [template, handler] of ADMIN_ROUTES) {
+    const [templateMethod, templatePath] = template.split(" ");
+    const parts = templatePath.split("/");
+    if (templateMethod !== method || parts.length !== segments.length) continue;
+    if (parts.every((part, i) => (part === "{id}" ? segments[i] !== "" : part === segments[i])))
+      return { handler, ids: segments.filter((_, i) => parts[i] === "{id}").map(decodeURIComponent) };
+  }
+  return undefined;
+}
 
 /** Answers an admin request (the path starts with `/_emulator/`). */
 export async function handleAdmin(
@@ -149,12 +165,8 @@ export async function handleAdmin(
     );
     return;
   }
-  const route = ctx.path.slice(ADMIN_PREFIX.length).replace(/\/$/, "");
-  const slash = route.indexOf("/");
-  const first = slash === -1 ? route : route.slice(0, slash);
-  const id = slash === -1 ? "" : decodeURIComponent(route.slice(slash + 1));
-  const handler = ADMIN_ROUTES.get(`${ctx.method} ${first}`);
-  if (handler && (id !== "") === ROUTES_WITH_ID.has(first)) return handler(ctx, core, id, info);
+  const route = matchAdminRoute(ctx.method, ctx.path.slice(ADMIN_PREFIX.length).replace(/\/$/, ""));
+  if (route) return route.handler(ctx, core, route.ids, info);
   sendGraphError(ctx, 404, "NotFound", `The admin API has no ${ctx.method} ${ctx.path}.`);
 }
 
@@ -176,16 +188,63 @@ async function patchSettings(ctx: RequestContext, core: EmulatorCore): Promise<v
   if (!body) return;
   const parsed = settingsPatchSchema.safeParse(body.json);
   if (!parsed.success) return badRequest(ctx, zodMessage(parsed.error));
-  let rateLimit: RateLimit | undefined;
   try {
-    if (parsed.data.rateLimit !== undefined) rateLimit = parseRateLimit(parsed.data.rateLimit, "rateLimit");
+    applyRateLimits(core, parsed.data);
   } catch (error) {
     return badRequest(ctx, (error as Error).message);
   }
-  if (parsed.data.rateLimit !== undefined) core.rateLimiter.set(rateLimit);
   if (parsed.data.replicationLagMs !== undefined) core.replicationLagMs = parsed.data.replicationLagMs;
   if (parsed.data.shape !== undefined) core.shape = parsed.data.shape;
   sendJson(ctx, 200, currentSettings(core));
+}
+
+/** Parses every rate limit the patch sets, then applies them all (none when one is invalid). */
+function applyRateLimits(core: EmulatorCore, patch: z.output<typeof settingsPatchSchema>): void {
+  const changes: [TenantRateLimiter, RateLimit | undefined][] = [];
+  if (patch.rateLimit !== undefined)
+    changes.push([core.rateLimiter, parseRateLimit(patch.rateLimit, "rateLimit")]);
+  if (patch.directoryReadRateLimit !== undefined)
+    changes.push([
+      core.directoryReadLimiter,
+      parseRateLimit(patch.directoryReadRateLimit, "directoryReadRateLimit"),
+    ]);
+  for (const [limiter, limit] of changes) limiter.set(limit);
+}
+
+const membershipChangeSchema = z.strictObject({
+  add: z.array(z.string().min(1)).default([]),
+  remove: z.array(z.string().min(1)).default([]),
+});
+
+function unknownGroup(ctx: RequestContext, groupId: string): void {
+  sendGraphError(ctx, 404, "NotFound", `The directory has no group ${groupId}.`);
+}
+
+/** `GET groups/{id}/members`: the group's direct member ids in the directory, oldest first. */
+function listGroupMembers(ctx: RequestContext, core: EmulatorCore, [groupId]: string[]): void {
+  const members = core.state.directMemberIds(groupId);
+  if (!members) return unknownGroup(ctx, groupId);
+  sendJson(ctx, 200, { members });
+}
+
+/** `POST groups/{id}/members` `{add?, remove?}`: changes the membership at once; answers what changed. */
+async function changeGroupMembers(
+  ctx: RequestContext,
+  core: EmulatorCore,
+  [groupId]: string[],
+): Promise<void> {
+  if (!core.state.directMemberIds(groupId)) return unknownGroup(ctx, groupId);
+  const body = await readJson(ctx);
+  if (!body) return;
+  const parsed = membershipChangeSchema.safeParse(body.json);
+  if (!parsed.success) return badRequest(ctx, zodMessage(parsed.error));
+  try {
+    const changed = core.state.changeGroupMembers(groupId, parsed.data);
+    sendJson(ctx, 200, { ...changed, members: core.state.directMemberIds(groupId) });
+  } catch (error) {
+    if (error instanceof RangeError) return badRequest(ctx, error.message);
+    throw error;
+  }
 }
 
 async function addFault(ctx: RequestContext, core: EmulatorCore): Promise<void> {

@@ -28,6 +28,16 @@ export interface TargetSystemObject {
   readonly targetId: string;
 }
 
+/** What `POST /_emulator/groups/{id}/members` answers: what changed, and the members now. */
+export interface GroupMembershipChange {
+  /** The ids that became members (those already members are not repeated). */
+  readonly added: string[];
+  /** The ids that were members and no longer are. */
+  readonly removed: string[];
+  /** The group's direct member ids now, oldest first. */
+  readonly members: string[];
+}
+
 /** What to put in a token minted by `POST /_emulator/tokens` (for testing token checks). */
 export interface MintTokenRequest {
   /** Calling app; default the default caller app. */
@@ -109,6 +119,25 @@ export class EmulatorAdmin {
     return this.call("POST", "objects", objects);
   }
 
+  /** A group's direct member ids in the directory (users and nested groups), oldest first. */
+  async groupMembers(groupId: string): Promise<string[]> {
+    return (await this.call<{ members: string[] }>("GET", this.membersPath(groupId))).members;
+  }
+
+  /**
+   * Makes users (or groups) direct members of a group at once, as an administrator would outside the
+   * program: new users become in scope through the group's assignment. 404 for an unknown group, 400
+   * for an id that is no user or group of its tenant.
+   */
+  addGroupMembers(groupId: string, memberIds: string[]): Promise<GroupMembershipChange> {
+    return this.call("POST", this.membersPath(groupId), { add: memberIds });
+  }
+
+  /** Removes direct members of a group at once (ids that are not members are ignored). */
+  removeGroupMembers(groupId: string, memberIds: string[]): Promise<GroupMembershipChange> {
+    return this.call("POST", this.membersPath(groupId), { remove: memberIds });
+  }
+
   /** What the job of this service principal has exported to its target system. */
   target(servicePrincipalId: string): Promise<{ objects: TargetSystemObject[] }> {
     return this.call("GET", `target/${encodeURIComponent(servicePrincipalId)}`);
@@ -132,6 +161,10 @@ export class EmulatorAdmin {
   /** Releases the client's connections. */
   close(): void {
     this.agent.destroy();
+  }
+
+  private membersPath(groupId: string): string {
+    return `groups/${encodeURIComponent(groupId)}/members`;
   }
 
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {

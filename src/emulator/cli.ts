@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { formatLogLine, startEmulator } from "./index";
 import type { RunningEmulator, StartEmulatorOptions } from "./index";
 import { formatDuration, formatRateLimit, parseDurationMs, parseRateLimit } from "../duration";
-import { DEFAULT_RATE_LIMIT } from "./rateLimit";
+import { DEFAULT_DIRECTORY_READ_RATE_LIMIT, DEFAULT_RATE_LIMIT } from "./rateLimit";
 
 const USAGE = `Usage: graph-emulator [options]
 
@@ -21,6 +21,8 @@ Options:
   --host <address>        listen address (default 127.0.0.1); URLs always use localhost
   --fixture <file.json>   seed data (default: the built-in Databricks example fixture)
   --rate-limit <spec>     provisionOnDemand limit per tenant: "5/10s" (default), "2/1s", "10/500ms", "off"
+  --directory-read-rate-limit <spec>
+                          group-member reads per tenant, same forms (default "off")
   --shape <live|docs>     provisionOnDemand answer shape (default live)
   --replication-lag <d>   objects added at run time answer 404 for this long: "0" (default), "2s", "500ms"
                           (a number needs a unit; only "0" may go without)
@@ -85,6 +87,7 @@ const OPTIONS = {
   host: { type: "string" },
   fixture: { type: "string" },
   "rate-limit": { type: "string" },
+  "directory-read-rate-limit": { type: "string" },
   shape: { type: "string" },
   "replication-lag": { type: "string" },
   "ca-dir": { type: "string" },
@@ -108,6 +111,12 @@ function parseCommandLine(argv: string[]): CommandLine | "help" {
       host: values.host,
       fixture: values.fixture,
       rateLimit: formatRateLimit(parseRateLimit(values["rate-limit"] ?? DEFAULT_RATE_LIMIT, "--rate-limit")),
+      directoryReadRateLimit: formatRateLimit(
+        parseRateLimit(
+          values["directory-read-rate-limit"] ?? DEFAULT_DIRECTORY_READ_RATE_LIMIT,
+          "--directory-read-rate-limit",
+        ),
+      ),
       shape: values.shape ?? "live",
       replicationLagMs: parseDurationMs(values["replication-lag"] ?? "0", "--replication-lag"),
       caDir: values["ca-dir"] ?? path.join(os.tmpdir(), "graph-emulator-ca"),
@@ -122,7 +131,7 @@ function banner(emulator: RunningEmulator, options: StartEmulatorOptions): strin
   const f = emulator.fixture;
   return [
     `Graph + Entra emulator listening on ${emulator.url}`,
-    `  rate limit ${options.rateLimit}, shape ${options.shape}, replication lag ${formatDuration(options.replicationLagMs ?? 0)}`,
+    `  rate limit ${options.rateLimit}, directory reads ${options.directoryReadRateLimit}, shape ${options.shape}, replication lag ${formatDuration(options.replicationLagMs ?? 0)}`,
     "",
     "Point a program at it with:",
     ...Object.entries(environmentFor(emulator)).map(([name, value]) => `  export ${name}=${value}`),

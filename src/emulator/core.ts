@@ -16,6 +16,8 @@ export type ResponseShape = "live" | "docs";
 export interface EmulatorSettings {
   /** The provisionOnDemand rate limit per tenant, e.g. `"5/10s"` or `"off"`. */
   readonly rateLimit: string;
+  /** The limit of directory reads (group members) per tenant, e.g. `"100/10s"`; default `"off"`. */
+  readonly directoryReadRateLimit: string;
   /** How long objects added at run time stay invisible (404), in milliseconds. */
   readonly replicationLagMs: number;
   /** The provisionOnDemand answer shape. */
@@ -30,6 +32,8 @@ export interface EmulatorCore {
   readonly tokens: AccessTokenAuthority;
   /** Counts provisionOnDemand requests per tenant. */
   readonly rateLimiter: TenantRateLimiter;
+  /** Counts directory reads (group members) per tenant. */
+  readonly directoryReadLimiter: TenantRateLimiter;
   /** Injected faults. */
   readonly faults: FaultInjector;
   /** Delays that stop() cancels. */
@@ -43,6 +47,7 @@ export interface EmulatorCore {
   /** The values the emulator started with (reset returns to them). */
   readonly initial: {
     readonly rateLimit: RateLimit | undefined;
+    readonly directoryReadRateLimit: RateLimit | undefined;
     readonly replicationLagMs: number;
     readonly shape: ResponseShape;
   };

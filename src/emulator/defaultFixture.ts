@@ -1,6 +1,6 @@
 /**
  * The built-in fixture. It mirrors the seed example: a caller app "pulumi-automation" allowed to run
- * provisioning, the Databricks SCIM enterprise app "example" with its synchronization job, the
+ * provisioning and to read group members, the Databricks SCIM enterprise app "example" with its synchronization job, the
  * security group "example" (3 members) assigned to that app, and one user who is not assigned.
  * Every id is fixed so that documentation and examples can show them.
  */
@@ -133,7 +133,7 @@ export function defaultFixture(): EmulatorFixture {
         appId: DEFAULT_IDS.callerClientId,
         displayName: "pulumi-automation",
         clientSecrets: [{ displayName: "generated at start" }],
-        permissions: ["Synchronization.ReadWrite.All"],
+        permissions: ["Synchronization.ReadWrite.All", "GroupMember.Read.All"],
       },
       { appId: DEFAULT_IDS.databricksAppId, displayName: "example" },
     ],

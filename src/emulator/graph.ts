@@ -4,6 +4,7 @@
  * the request to the endpoint. Unknown segments answer Graph's 400.
  */
 import type { EmulatorCore } from "./core";
+import { matchGroupMembersEndpoint } from "./groupMembers";
 import { authenticateCaller } from "./graphRoute";
 import type { GraphEndpoint } from "./graphRoute";
 import type { RequestKind } from "./requestLog";
@@ -14,7 +15,10 @@ import type { RequestContext } from "./wire";
 const VERSION_PREFIX = /^\/(beta|v1\.0)(\/|$)/;
 
 /** Each family of endpoints, tried in turn. */
-const ENDPOINT_MATCHERS: ((path: string) => GraphEndpoint | undefined)[] = [matchSynchronizationEndpoint];
+const ENDPOINT_MATCHERS: ((path: string) => GraphEndpoint | undefined)[] = [
+  matchSynchronizationEndpoint,
+  matchGroupMembersEndpoint,
+];
 
 function matchEndpoint(path: string): GraphEndpoint | undefined {
   for (const match of ENDPOINT_MATCHERS) {

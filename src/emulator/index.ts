@@ -20,7 +20,7 @@ import { CancellableTimers, FaultInjector } from "./faults";
 import { loadFixtureFile, parseFixture } from "./fixture";
 import type { EmulatorFixture, ValidatedFixture } from "./fixture";
 import { parseRateLimit } from "../duration";
-import { DEFAULT_RATE_LIMIT, TenantRateLimiter } from "./rateLimit";
+import { DEFAULT_DIRECTORY_READ_RATE_LIMIT, DEFAULT_RATE_LIMIT, TenantRateLimiter } from "./rateLimit";
 import { RequestLog } from "./requestLog";
 import type { RequestLogEntry } from "./requestLog";
 import { startServer } from "./server";
@@ -29,7 +29,7 @@ import type { FixtureSummary } from "./state";
 import { AccessTokenAuthority } from "./tokens";
 
 export { EmulatorAdmin, EmulatorAdminError } from "./adminClient";
-export type { MintTokenRequest, TargetSystemObject } from "./adminClient";
+export type { GroupMembershipChange, MintTokenRequest, TargetSystemObject } from "./adminClient";
 export type { EmulatorInfo } from "./admin";
 export {
   createCertificateAuthority,
@@ -49,7 +49,7 @@ export { MAX_GROUP_MEMBERS } from "./provisionRequest";
 export type { ProvisioningReport } from "./provisioningReport";
 export { parseRateLimit } from "../duration";
 export type { RateLimit } from "../duration";
-export { DEFAULT_RATE_LIMIT } from "./rateLimit";
+export { DEFAULT_DIRECTORY_READ_RATE_LIMIT, DEFAULT_RATE_LIMIT } from "./rateLimit";
 export { formatLogLine } from "./requestLog";
 export type { RequestKind, RequestLogEntry } from "./requestLog";
 export type { FixtureSummary } from "./state";
@@ -66,6 +66,8 @@ export interface StartEmulatorOptions {
   fixture?: EmulatorFixture | string;
   /** provisionOnDemand rate limit per tenant: `"5/10s"` (default), `"2/1s"`, `"10/500ms"`, or `"off"`. */
   rateLimit?: string;
+  /** Directory-read (group members) rate limit per tenant, same grammar; default `"off"`. */
+  directoryReadRateLimit?: string;
   /** How long objects added at run time answer 404, in ms; default 0. */
   replicationLagMs?: number;
   /** provisionOnDemand answer shape; default `"live"`. */
@@ -136,6 +138,10 @@ function startSettings(options: StartEmulatorOptions): EmulatorCore["initial"] {
   if (!(replicationLagMs >= 0)) throw new RangeError(`Invalid replicationLagMs ${replicationLagMs}`);
   return {
     rateLimit: parseRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT, "rateLimit"),
+    directoryReadRateLimit: parseRateLimit(
+      options.directoryReadRateLimit ?? DEFAULT_DIRECTORY_READ_RATE_LIMIT,
+      "directoryReadRateLimit",
+    ),
     replicationLagMs,
     shape: checkShape(options.shape ?? "live"),
   };
@@ -160,6 +166,7 @@ function createCore(
     state: new DirectoryState(fixture),
     tokens: new AccessTokenAuthority(signingKeys),
     rateLimiter: new TenantRateLimiter(initial.rateLimit),
+    directoryReadLimiter: new TenantRateLimiter(initial.directoryReadRateLimit),
     faults: new FaultInjector(),
     timers: new CancellableTimers(),
     log: new RequestLog(),

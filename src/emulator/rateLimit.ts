@@ -1,13 +1,16 @@
 /**
  * Per-tenant request budgets as a sliding window: at most `count` accepted requests in any
- * `windowMs`. Graph documents 5 requests per 10 seconds for provisionOnDemand. Rates are written in
- * the shared grammar of `src/duration.ts` (`"5/10s"`, `"10/500ms"`, `"off"`).
+ * `windowMs`. Graph documents 5 requests per 10 seconds for provisionOnDemand; directory reads
+ * (group members) have a limit of their own, off by default. Rates are written in the shared grammar of `src/duration.ts` (`"5/10s"`, `"10/500ms"`, `"off"`).
  */
 import { formatDuration } from "../duration";
 import type { RateLimit } from "../duration";
 
 /** The documented limit of provisionOnDemand: 5 requests per 10 seconds. */
 export const DEFAULT_RATE_LIMIT = "5/10s";
+
+/** The default limit of directory reads (group members): none. */
+export const DEFAULT_DIRECTORY_READ_RATE_LIMIT = "off";
 
 /** A limit in words for error messages: `"5 requests per 10s"`, or `"unlimited requests"`. */
 export function describeRateLimit(limit: RateLimit | undefined): string {

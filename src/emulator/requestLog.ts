@@ -12,6 +12,7 @@ export type RequestKind =
   | "job"
   | "schema"
   | "provisionOnDemand"
+  | "listGroupMembers"
   | "admin"
   | "other";
 

@@ -87,6 +87,7 @@ describe("graph-emulator", () => {
     );
     expect(await running?.admin.settings()).toEqual({
       rateLimit: "3/2s",
+      directoryReadRateLimit: "off",
       replicationLagMs: 2000,
       shape: "live",
     });

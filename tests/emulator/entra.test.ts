@@ -83,7 +83,7 @@ describe("client secret", () => {
       aud: "https://graph.microsoft.com",
       tid: emulator.tenantId,
       appid: emulator.clientId,
-      roles: ["Synchronization.ReadWrite.All"],
+      roles: ["Synchronization.ReadWrite.All", "GroupMember.Read.All"],
     });
     expect(claims.exp).toBeGreaterThanOrEqual(before + 3599);
     expect(claims.exp).toBeLessThanOrEqual(before + 3601);

@@ -31,6 +31,7 @@ describe("rate limit", () => {
     try {
       expect(await fresh.admin.settings()).toEqual({
         rateLimit: "5/10s",
+        directoryReadRateLimit: "off",
         replicationLagMs: 0,
         shape: "live",
       });
@@ -339,6 +340,7 @@ describe("admin API", () => {
     await emulator.admin.reset();
     expect(await emulator.admin.settings()).toEqual({
       rateLimit: "5/10s",
+      directoryReadRateLimit: "off",
       replicationLagMs: 0,
       shape: "live",
     });
