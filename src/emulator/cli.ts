@@ -23,6 +23,8 @@ Options:
   --rate-limit <spec>     provisionOnDemand limit per tenant: "5/10s" (default), "2/1s", "10/500ms", "off"
   --directory-read-rate-limit <spec>
                           group-member reads per tenant, same forms (default "off")
+  --group-members <n>     give the fixture's group "example" exactly n direct user members (the 3 named
+                          ones first, then generated member4@… with ids 8f1a2b3c-0000-4000-a000-…), 0-100000
   --shape <live|docs>     provisionOnDemand answer shape (default live)
   --replication-lag <d>   objects added at run time answer 404 for this long: "0" (default), "2s", "500ms"
                           (a number needs a unit; only "0" may go without)
@@ -88,6 +90,7 @@ const OPTIONS = {
   fixture: { type: "string" },
   "rate-limit": { type: "string" },
   "directory-read-rate-limit": { type: "string" },
+  "group-members": { type: "string" },
   shape: { type: "string" },
   "replication-lag": { type: "string" },
   "ca-dir": { type: "string" },
@@ -105,6 +108,9 @@ function parseCommandLine(argv: string[]): CommandLine | "help" {
     throw new RangeError(`Invalid port "${values.port}"`);
   if (values.shape !== undefined && values.shape !== "live" && values.shape !== "docs")
     throw new RangeError(`Invalid shape "${values.shape}": use live or docs`);
+  const groupMembers = values["group-members"];
+  if (groupMembers !== undefined && !/^\d+$/.test(groupMembers))
+    throw new RangeError(`Invalid --group-members "${groupMembers}": give a whole number`);
   return {
     options: {
       port,
@@ -117,6 +123,7 @@ function parseCommandLine(argv: string[]): CommandLine | "help" {
           "--directory-read-rate-limit",
         ),
       ),
+      groupMembers: groupMembers === undefined ? undefined : Number(groupMembers),
       shape: values.shape ?? "live",
       replicationLagMs: parseDurationMs(values["replication-lag"] ?? "0", "--replication-lag"),
       caDir: values["ca-dir"] ?? path.join(os.tmpdir(), "graph-emulator-ca"),
@@ -124,6 +131,11 @@ function parseCommandLine(argv: string[]): CommandLine | "help" {
     json: values.json,
     quiet: values.quiet,
   };
+}
+
+/** Ids for a person to read: all of a few, or the first three and how many there are. */
+function abbreviatedIds(ids: readonly string[]): string {
+  return ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")}, … (${ids.length} in all)`;
 }
 
 /** The lines printed for people: settings, variables to export, fixture ids, the admin URL. */
@@ -141,7 +153,7 @@ function banner(emulator: RunningEmulator, options: StartEmulatorOptions): strin
     `  jobId               ${f.jobId}`,
     `  ruleId              ${f.ruleId}`,
     `  groupId             ${f.groupId}`,
-    `  userIds             ${f.userIds.join(", ")}`,
+    `  userIds             ${abbreviatedIds(f.userIds)}`,
     `  unassignedUserId    ${f.unassignedUserId}`,
     "",
     `Admin API: ${emulator.url}/_emulator/   Stop with Ctrl-C.`,

@@ -21,6 +21,7 @@ import { loadFixtureFile, parseFixture } from "./fixture";
 import type { EmulatorFixture, ValidatedFixture } from "./fixture";
 import { parseRateLimit } from "../duration";
 import { DEFAULT_DIRECTORY_READ_RATE_LIMIT, DEFAULT_RATE_LIMIT, TenantRateLimiter } from "./rateLimit";
+import { withGroupMembers } from "./largeGroup";
 import { RequestLog } from "./requestLog";
 import type { RequestLogEntry } from "./requestLog";
 import { startServer } from "./server";
@@ -44,6 +45,7 @@ export { DEFAULT_IDS, databricksScimSchema, defaultFixture } from "./defaultFixt
 export type { Fault, FaultSpec } from "./faults";
 export { FixtureError, loadFixtureFile, parseFixture } from "./fixture";
 export type { EmulatorFixture, EmulatorObjects } from "./fixture";
+export { generatedMemberId, MAX_GENERATED_GROUP_MEMBERS } from "./largeGroup";
 export { LIVE_SHAPE_KEY } from "./provisioningReport";
 export { MAX_GROUP_MEMBERS } from "./provisionRequest";
 export type { ProvisioningReport } from "./provisioningReport";
@@ -68,6 +70,8 @@ export interface StartEmulatorOptions {
   rateLimit?: string;
   /** Directory-read (group members) rate limit per tenant, same grammar; default `"off"`. */
   directoryReadRateLimit?: string;
+  /** Gives the fixture's headline group exactly this many direct user members (generated after its own). */
+  groupMembers?: number;
   /** How long objects added at run time answer 404, in ms; default 0. */
   replicationLagMs?: number;
   /** provisionOnDemand answer shape; default `"live"`. */
@@ -147,12 +151,17 @@ function startSettings(options: StartEmulatorOptions): EmulatorCore["initial"] {
   };
 }
 
-/** The fixture the options name (object, file, or the default one), validated, secrets generated. */
+/**
+ * The fixture the options name (object, file, or the default one), validated, its headline group
+ * grown to `groupMembers`, secrets generated.
+ */
 async function startFixture(options: StartEmulatorOptions): Promise<ValidatedFixture> {
-  return materializeFixture(
+  const fixture =
     typeof options.fixture === "string"
       ? await loadFixtureFile(options.fixture)
-      : parseFixture(options.fixture ?? defaultFixture()),
+      : parseFixture(options.fixture ?? defaultFixture());
+  return materializeFixture(
+    options.groupMembers === undefined ? fixture : withGroupMembers(fixture, options.groupMembers),
   );
 }
 
