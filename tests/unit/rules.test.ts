@@ -1,6 +1,7 @@
 /**
  * An omitted ruleId is resolved from the job schema: the one rule with an enabled object mapping for
- * the subject type. When none or several fit, the error lists the rules to choose from.
+ * the subject type; of several, the only one marked supportsProvisionOnDemand. Rules without an id are
+ * skipped. When none or several fit, the error lists the rules to choose from.
  */
 import { RuleResolutionError } from "../../src/graph/errors";
 import { resolveRuleId, type SynchronizationRule } from "../../src/graph/rules";
@@ -10,13 +11,14 @@ import { GROUP_ID, USER_ID } from "../support/ids";
 const AAD = "Azure Active Directory";
 
 function rule(
-  id: string,
+  id: string | undefined,
   name: string,
   mappings: [source: string, target: string, enabled?: boolean][],
   targetDirectoryName = "Databricks",
+  metadata?: SynchronizationRule["metadata"],
 ): SynchronizationRule {
   return {
-    id,
+    ...(id === undefined ? {} : { id }),
     name,
     sourceDirectoryName: AAD,
     targetDirectoryName,
@@ -25,8 +27,19 @@ function rule(
       sourceObjectName,
       targetObjectName,
     })),
+    ...(metadata ? { metadata } : {}),
   };
 }
+
+/** A rule mapping User → User, with or without the supportsProvisionOnDemand mark. */
+const userRule = (id: string | undefined, onDemand?: string): SynchronizationRule =>
+  rule(
+    id,
+    `users ${id}`,
+    [["User", "User"]],
+    "Databricks",
+    onDemand === undefined ? undefined : [{ key: "supportsProvisionOnDemand", value: onDemand }],
+  );
 
 const USER: Subject = { objectId: USER_ID, objectTypeName: "User" };
 const GROUP_WITH_MEMBER: Subject = {
@@ -84,9 +97,7 @@ describe("an omitted ruleId resolves to the one rule that fits", () => {
 
   it('matches the subject type in any letter case (an AD user is "user")', () => {
     const rules = [rule("ad2aad", "AD to Entra", [["user", "User"]], AAD)];
-    expect(
-      resolveRuleId({ synchronizationRules: rules }, [{ objectId: "CN=A", objectTypeName: "user" }], "p"),
-    ).toBe("ad2aad");
+    expect(resolveRuleId({ synchronizationRules: rules }, [{ objectTypeName: "user" }], "p")).toBe("ad2aad");
     expect(resolveRuleId({ synchronizationRules: rules }, [USER], "p")).toBe("ad2aad");
   });
 });
@@ -135,5 +146,134 @@ describe("when several rules fit, the error lists the candidates only", () => {
       `rule-b "Users and groups" (${AAD} → Databricks EU; maps User→User, Group→Group)`,
     );
     expect(message).not.toContain("rule-c");
+  });
+});
+
+/** What resolveRuleId gives for a schema: the rule id, or the error's message. */
+function outcome(rules: unknown[], subjects: Subject[] = [USER]): { id?: string; error?: string } {
+  try {
+    return {
+      id: resolveRuleId({ synchronizationRules: rules as SynchronizationRule[] }, subjects, "parameters[0]"),
+    };
+  } catch (error) {
+    if (error instanceof RuleResolutionError) return { error: error.message };
+    throw error;
+  }
+}
+
+describe("rules without an id are skipped, never returned as undefined", () => {
+  // Graph's own example of GET …/schema lists a rule without `id`, and empty `{}` rules.
+  const cases: [label: string, rules: unknown[], expected: { id?: string; error?: RegExp }][] = [
+    ["an id-less rule beside one with an id", [userRule(undefined), userRule("with-id")], { id: "with-id" }],
+    ["empty {} rules beside one with an id", [{}, userRule("with-id"), {}], { id: "with-id" }],
+    ["a rule with an empty id", [userRule(""), userRule("with-id")], { id: "with-id" }],
+    [
+      "a rule whose id is not a string",
+      [{ ...userRule(undefined), id: 7 }, userRule("with-id")],
+      { id: "with-id" },
+    ],
+    ["null holes in the list", [null, userRule("with-id")], { id: "with-id" }],
+    [
+      "only an id-less rule",
+      [userRule(undefined)],
+      { error: /none of the job schema's 1 synchronization rules has an id/ },
+    ],
+    ["only empty rules", [{}, {}], { error: /none of the job schema's 2 synchronization rules has an id/ }],
+    [
+      "an id-less rule marked supportsProvisionOnDemand beside two with ids",
+      [userRule(undefined, "true"), userRule("a"), userRule("b")],
+      { error: /2 rules of the job schema map User objects/ },
+    ],
+  ];
+
+  it.each(cases)("%s", (_label, rules, expected) => {
+    const { id, error } = outcome(rules);
+    if (expected.id) {
+      expect(error).toBeUndefined();
+      expect(id).toBe(expected.id);
+    } else {
+      expect(id).toBeUndefined();
+      expect(error).toMatch(expected.error!);
+      expect(error).not.toMatch(/undefined/);
+    }
+  });
+
+  it("a schema whose rules are not a list has none", () => {
+    expect(outcome(null as unknown as unknown[]).error).toMatch(
+      /the job schema has no synchronization rules/,
+    );
+  });
+});
+
+describe("of several fitting rules, the only one marked supportsProvisionOnDemand wins", () => {
+  const cases: [label: string, rules: SynchronizationRule[], expected: string | RegExp][] = [
+    ['one of two marked "true"', [userRule("plain"), userRule("on-demand", "true")], "on-demand"],
+    ['"True" in another letter case', [userRule("on-demand", "True"), userRule("plain")], "on-demand"],
+    [
+      'one marked "true", one "false"',
+      [userRule("off", "false"), userRule("on-demand", "true"), userRule("plain")],
+      "on-demand",
+    ],
+    ["a single fitting rule marked false is still used", [userRule("only", "false")], "only"],
+    [
+      "a marked rule that does not fit does not count",
+      [
+        rule("groups", "G", [["Group", "Group"]], "Databricks", [
+          { key: "supportsProvisionOnDemand", value: "true" },
+        ]),
+        userRule("a"),
+        userRule("b"),
+      ],
+      /2 rules of the job schema map User objects\. /,
+    ],
+    [
+      "none marked: the error lists the candidates",
+      [userRule("a"), userRule("b")],
+      /2 rules of the job schema map User objects\. /,
+    ],
+    [
+      "two marked: the error lists the candidates",
+      [userRule("a", "true"), userRule("b", "true"), userRule("c")],
+      /3 rules of the job schema map User objects, 2 of them marked supportsProvisionOnDemand\. /,
+    ],
+  ];
+
+  it.each(cases)("%s", (_label, rules, expected) => {
+    const { id, error } = outcome(rules);
+    if (typeof expected === "string") expect([id, error]).toEqual([expected, undefined]);
+    else expect(error).toMatch(expected);
+  });
+
+  it("reads the mark from a metadata list of { key, value } among other entries", () => {
+    const marked: SynchronizationRule = {
+      ...userRule("on-demand"),
+      metadata: [
+        { key: "defaultSourceObjectMappings", value: "[]" },
+        { key: "supportsProvisionOnDemand", value: "true" },
+      ],
+    };
+    expect(outcome([userRule("plain"), marked]).id).toBe("on-demand");
+  });
+
+  it("lists every fitting rule when the mark does not decide, and says which support provisionOnDemand", () => {
+    const { error } = outcome([userRule("a", "true"), userRule("b", "true"), userRule("c")]);
+    expect(error).toContain(
+      `  - a "users a" (${AAD} → Databricks; maps User→User; supports provisionOnDemand)`,
+    );
+    expect(error).toContain(
+      `  - b "users b" (${AAD} → Databricks; maps User→User; supports provisionOnDemand)`,
+    );
+    expect(error).toContain(`  - c "users c" (${AAD} → Databricks; maps User→User)`);
+  });
+});
+
+describe("the error stays readable for a schema with many rules", () => {
+  it("lists 20 rules and counts the rest", () => {
+    const rules = Array.from({ length: 50 }, (_, i) => userRule(`rule-${i}`));
+    const { error } = outcome(rules);
+    expect(error).toMatch(/50 rules of the job schema map User objects/);
+    expect(error).toContain("rule-19");
+    expect(error).not.toContain("rule-20 ");
+    expect(error).toContain("  … and 30 more");
   });
 });
