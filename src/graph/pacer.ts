@@ -19,6 +19,12 @@ import { TimeoutExceededError, type GraphCallTarget } from "./errors";
 /** Extra room added to each window, so clock jitter and network delay do not land a request early. */
 const SAFETY_MARGIN_MS = 150;
 
+/**
+ * A request still waiting for its answer may not have reached the server yet (a TLS handshake, a busy
+ * machine): until it is answered, or this long after it was released, its slot counts as taken now.
+ */
+const ARRIVAL_GRACE_MS = 2000;
+
 /** The slowest adaptive pace, as a share of the budget. */
 const MIN_PACE = 0.25;
 /** How much of the full pace each answered request wins back. */
@@ -51,8 +57,14 @@ interface Waiter {
   told?: boolean;
 }
 
+/** One booked request: when it was released, and whether its answer came. */
+interface Slot {
+  at: number;
+  settled: boolean;
+}
+
 interface Lane {
-  slots: { at: number }[];
+  slots: Slot[];
   queue: Waiter[];
   blockedUntil: number;
   pace: number;
@@ -122,8 +134,9 @@ export class Pacer {
   private readyAt(lane: Lane, now: number): number {
     const { count, windowMs } = this.limit!;
     const window = windowMs / lane.pace + SAFETY_MARGIN_MS;
-    lane.slots = lane.slots.filter((slot) => slot.at > now - window);
-    const stamps = lane.slots.map((slot) => slot.at).sort((a, b) => a - b);
+    const stamp = (slot: Slot) => (slot.settled ? slot.at : Math.min(now, slot.at + ARRIVAL_GRACE_MS));
+    lane.slots = lane.slots.filter((slot) => stamp(slot) > now - window);
+    const stamps = lane.slots.map(stamp).sort((a, b) => a - b);
     const slotFree = stamps.length < count ? now : stamps[stamps.length - count] + window;
     return Math.max(now, slotFree, lane.blockedUntil);
   }
@@ -149,11 +162,12 @@ export class Pacer {
       }
       lane.queue.shift();
       if (head.timer) clearTimeout(head.timer);
-      const slot = { at: now };
+      const slot: Slot = { at: now, settled: false };
       lane.slots.push(slot);
       head.resolve({
         settle: () => {
           slot.at = Math.max(slot.at, Date.now());
+          slot.settled = true;
           lane.pace = Math.min(1, lane.pace + PACE_RECOVERY);
         },
       });
