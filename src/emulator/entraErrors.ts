@@ -16,8 +16,12 @@ export interface EntraRefusal {
   readonly message: string;
 }
 
-const FEDERATED_HINT =
-  "Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.";
+/** A federated token none of the app's federated credentials matches, by the claim that differs. */
+const noFederatedMatch = (aadsts: number, claim: string, value: string): EntraRefusal =>
+  invalidClient(
+    aadsts,
+    `No matching federated identity record found for presented assertion ${claim} '${value}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
+  );
 
 const invalidClient = (aadsts: number, message: string): EntraRefusal => ({
   status: 401,
@@ -105,21 +109,9 @@ export const ENTRA_REFUSALS = {
     ),
   assertionSignature: (): EntraRefusal =>
     invalidClient(700027, "Client assertion failed signature validation."),
-  federatedIssuer: (issuer: string): EntraRefusal =>
-    invalidClient(
-      700211,
-      `No matching federated identity record found for presented assertion issuer '${issuer}'. ${FEDERATED_HINT}`,
-    ),
-  federatedSubject: (subject: string): EntraRefusal =>
-    invalidClient(
-      700213,
-      `No matching federated identity record found for presented assertion subject '${subject}'. ${FEDERATED_HINT}`,
-    ),
-  federatedAudience: (audiences: string): EntraRefusal =>
-    invalidClient(
-      700212,
-      `No matching federated identity record found for presented assertion audience '${audiences}'. ${FEDERATED_HINT}`,
-    ),
+  federatedIssuer: (issuer: string): EntraRefusal => noFederatedMatch(700211, "issuer", issuer),
+  federatedSubject: (subject: string): EntraRefusal => noFederatedMatch(700213, "subject", subject),
+  federatedAudience: (audiences: string): EntraRefusal => noFederatedMatch(700212, "audience", audiences),
   issuerWithoutKeys: (issuer: string): EntraRefusal =>
     invalidClient(
       50166,
