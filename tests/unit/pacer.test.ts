@@ -12,15 +12,33 @@ describe("the default budget", () => {
 });
 
 describe("Pacer", () => {
+  it("counts a request that has not been answered as sent now, for up to 2 s", async () => {
+    jest.useFakeTimers({ now: 1_700_000_000_000 });
+    const pacer = new Pacer({ count: 1, windowMs: 100 });
+    const started = Date.now();
+    await pacer.acquire("k"); // never settled: its answer is slow
+    let second: number | undefined;
+    void pacer.acquire("k").then(() => (second = Date.now()));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(second).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1_500);
+    expect(second).toBeGreaterThanOrEqual(started + 2_000 + 100);
+    jest.useRealTimers();
+  });
+
   beforeEach(() => jest.useFakeTimers({ now: 1_700_000_000_000 }));
   afterEach(() => jest.useRealTimers());
 
-  /** Starts `n` acquisitions for `key` at once; records, per acquisition, when it was let through. */
+  /**
+   * Starts `n` acquisitions for `key` at once; records, per acquisition, when it was let through.
+   * Each request is answered at once (its slot settled when granted).
+   */
   function burst(pacer: Pacer, key: string, n: number): { granted: (number | undefined)[]; order: number[] } {
     const granted: (number | undefined)[] = Array.from({ length: n }, () => undefined);
     const order: number[] = [];
     for (let i = 0; i < n; i++) {
-      void pacer.acquire(key).then(() => {
+      void pacer.acquire(key).then((slot) => {
+        slot.settle();
         granted[i] = Date.now();
         order.push(i);
       });
