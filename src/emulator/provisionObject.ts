@@ -114,13 +114,7 @@ export function provisionSubject(
     return recorder.finish("Failure", "Other", {}, ["EntryNotFound", reason]);
   }
   const resolved: ResolvedSubject = { rule, typeName, targetObjectName: mapping.targetObjectName, source };
-  recorder.step(
-    "Import",
-    "EntryImport",
-    "Success",
-    `Retrieved ${typeName} '${source.label}' from ${rule.sourceDirectoryName}`,
-    source.attributes,
-  );
+  recorder.imported(source.label, source.attributes);
   if (!source.entitled) return skipOutOfScope(recorder, resolved);
   recorder.step(
     "Scoping",

@@ -76,13 +76,7 @@ function importedMember(
   user: SourceObject,
 ): ReportRecorder {
   const recorder = new ReportRecorder(user.id, "User", rule, ctx.now);
-  recorder.step(
-    "Import",
-    "EntryImport",
-    "Success",
-    `Retrieved User '${user.label}' from ${rule.sourceDirectoryName}`,
-    user.attributes,
-  );
+  recorder.imported(user.label, user.attributes);
   return recorder;
 }
 
@@ -105,10 +99,15 @@ function membershipRemoved(
     "Success",
     `User '${user.label}' was removed from the members of Group '${groupName}' in ${rule.targetDirectoryName}`,
   );
-  return recorder.finish("Success", "Other", {
+  return recorder.finish("Success", "Other", reportedUser(user));
+}
+
+/** How a member's report names it: its UPN and its source identity. */
+function reportedUser(user: SourceObject): Partial<ProvisioningReport> {
+  return {
     reportableIdentifier: user.label,
     sourceIdentity: identity(user.id, "User", user.attributes.displayName),
-  });
+  };
 }
 
 /** A listed user that is not a member of the group and not among its target members: Skipped. */
@@ -120,13 +119,5 @@ function notGroupMember(
 ): ProvisioningReport {
   const reason = `The User '${user.label}' is not a member of the Group '${groupName}' in ${rule.sourceDirectoryName}: it was neither exported nor added to the group's members in ${rule.targetDirectoryName}.`;
   recorder.step("Action", "EntrySynchronizationNone", "Skipped", reason, { SkipReason: NOT_GROUP_MEMBER });
-  return recorder.finish(
-    "Skipped",
-    "Other",
-    {
-      reportableIdentifier: user.label,
-      sourceIdentity: identity(user.id, "User", user.attributes.displayName),
-    },
-    [NOT_GROUP_MEMBER, reason],
-  );
+  return recorder.finish("Skipped", "Other", reportedUser(user), [NOT_GROUP_MEMBER, reason]);
 }

@@ -107,6 +107,17 @@ export class ReportRecorder {
     this.steps.push({ name, type, status, description, timestamp: new Date().toISOString(), details });
   }
 
+  /** Appends the successful Import step of an object found in the source directory. */
+  imported(label: string, attributes: Record<string, string>): void {
+    this.step(
+      "Import",
+      "EntryImport",
+      "Success",
+      `Retrieved ${this.typeName} '${label}' from ${this.rule.sourceDirectoryName}`,
+      attributes,
+    );
+  }
+
   /** The report with the steps so far; `error` is `[errorCode, reason]` for a skip or failure. */
   finish(
     status: Status,
