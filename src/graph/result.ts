@@ -94,25 +94,55 @@ function toOutcome(report: Report): ProvisioningReportOutcome {
   };
 }
 
+/** The ids of the HTTP answer being read, carried by the error when it cannot be read. */
+interface AnswerIds {
+  readonly requestId?: string;
+  readonly clientRequestId?: string;
+}
+
+/** At most this many characters of an unreadable body are quoted in the error (a proxy's HTML page is long). */
+const QUOTED_BODY_CHARS = 300;
+
+/** A short quote of `body` for an error message: JSON for data, the text itself for a string. */
+function quote(body: unknown): string {
+  let text: string;
+  try {
+    text = typeof body === "string" ? body : (JSON.stringify(body) ?? String(body));
+  } catch {
+    text = String(body);
+  }
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > QUOTED_BODY_CHARS ? `${flat.slice(0, QUOTED_BODY_CHARS)}…` : flat;
+}
+
 /**
  * Parses either answer shape into `result`, `errorCode`, `errorMessage`, `steps` and one outcome per
- * report. @param requestId the answer's request-id, carried by the error when the body is unreadable.
+ * report. Throws UnreadableResponseError, carrying the answer's ids, when the body holds no report.
+ * @param requestId the answer's `request-id` header.
+ * @param clientRequestId the `client-request-id` the request was sent with.
  */
-export function parseProvisioningResponse(body: unknown, requestId?: string): ProvisioningResult {
-  const pair = body as { key?: unknown; value?: unknown } | undefined;
+export function parseProvisioningResponse(
+  body: unknown,
+  requestId?: string,
+  clientRequestId?: string,
+): ProvisioningResult {
+  const ids: AnswerIds = {
+    ...(requestId ? { requestId } : {}),
+    ...(clientRequestId ? { clientRequestId } : {}),
+  };
+  const pair =
+    body !== null && typeof body === "object" ? (body as { key?: unknown; value?: unknown }) : undefined;
   const value = parseJson(pair?.value);
   if (!pair || value === undefined || value === null || typeof value !== "object") {
     throw new UnreadableResponseError(
-      `provisionOnDemand answered 200 with a body that is not a stringKeyStringValuePair of reports: ${JSON.stringify(body)?.slice(0, 300)}`,
-      { requestId },
+      `provisionOnDemand answered 200 with a body that is not a stringKeyStringValuePair of reports: ${quote(body)}`,
+      ids,
     );
   }
   const reports = (Array.isArray(value) ? value : [value]) as Report[];
   if (reports.length === 0) {
     // No report means no status to decide from: claiming Success would be a guess.
-    throw new UnreadableResponseError("provisionOnDemand answered 200 without any provisioning report", {
-      requestId,
-    });
+    throw new UnreadableResponseError("provisionOnDemand answered 200 without any provisioning report", ids);
   }
   const summary = parseJson(pair.key) as
     { result?: string; details?: { errorCode?: string; errorMessage?: string } } | undefined;

@@ -99,7 +99,7 @@ async function run(
   progress?: Progress,
 ): Promise<{ results: ProvisioningResult[]; answers: ProvisionOnDemandAnswer[] }> {
   const answers = await sendAll(context.client, call, requests, context.log, progress);
-  const results = answers.map((a) => parseProvisioningResponse(a.body, a.requestId));
+  const results = answers.map((a) => parseProvisioningResponse(a.body, a.requestId, a.clientRequestId));
   return { results, answers };
 }
 
