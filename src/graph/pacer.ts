@@ -86,7 +86,7 @@ export class Pacer {
       const waiter: Waiter = { options, enqueuedAt: Date.now(), resolve, reject };
       if (options.deadline !== undefined && Number.isFinite(options.deadline)) {
         waiter.timer = setTimeout(
-          () => this.expire(lane, waiter, "its deadline passed"),
+          () => this.expire(lane, waiter, `its deadline passed${this.slowedNote(lane)}`),
           Math.max(0, options.deadline - Date.now()),
         );
       }
@@ -108,6 +108,8 @@ export class Pacer {
     if (!this.limit) return;
     const lane = this.lane(key);
     lane.pace = Math.max(MIN_PACE, lane.pace / 2);
+    // The waits just grew: a caller that can no longer be served before its deadline is told now.
+    this.drain(lane);
   }
 
   /** The share of the budget `key` currently uses: 1 unless 429s slowed it down. */
@@ -150,7 +152,7 @@ export class Pacer {
       const ready = this.readyAt(lane, now);
       for (const waiter of [...lane.queue]) {
         if ((waiter.options.deadline ?? Infinity) < ready) {
-          this.expire(lane, waiter, "it cannot be served before its deadline", false);
+          this.expire(lane, waiter, this.tooLate(lane, now), false);
         }
       }
       const head = lane.queue[0];
@@ -174,6 +176,22 @@ export class Pacer {
     }
   }
 
+  /** Why a caller cannot be served before its deadline: a Retry-After past it, or the (slowed) pace. */
+  private tooLate(lane: Lane, now: number): string {
+    if (lane.blockedUntil > now) {
+      const seconds = Math.ceil((lane.blockedUntil - now) / 1000);
+      return `Graph asked to retry later (Retry-After): nothing is sent for ${seconds}s, past this request's deadline`;
+    }
+    return `it cannot be served before its deadline${this.slowedNote(lane)}`;
+  }
+
+  /** ` (slowed to 50 %: …)` while 429s from another client keep the pace down; nothing otherwise. */
+  private slowedNote(lane: Lane): string {
+    return lane.pace < 1
+      ? ` (slowed to ${Math.round(lane.pace * 100)} %: another client uses the same app)`
+      : "";
+  }
+
   private tellWait(lane: Lane, waiter: Waiter, waitMs: number): void {
     if (waiter.told || !waiter.options.onWait) return;
     waiter.told = true;
@@ -181,7 +199,7 @@ export class Pacer {
     const why =
       lane.blockedUntil > Date.now()
         ? "Graph asked to retry later (Retry-After)"
-        : `Graph's rate limit of ${formatRateLimit(this.limit)}${lane.pace < 1 ? ` (slowed to ${Math.round(lane.pace * 100)} %: another client uses the same app)` : ""}${queued > 0 ? `, ${queued} request${queued === 1 ? "" : "s"} ahead` : ""}`;
+        : `Graph's rate limit of ${formatRateLimit(this.limit)}${this.slowedNote(lane)}${queued > 0 ? `, ${queued} request${queued === 1 ? "" : "s"} ahead` : ""}`;
     waiter.options.onWait(waitMs, why);
   }
 
