@@ -92,6 +92,10 @@ const provisioning = new SynchronizationJobProvisionOnDemand(
           {
             objectId: group.objectId,
             objectTypeName: "Group",
+            // The group with all its members, any number (Graph takes 5 per request: the resource
+            // sends as many requests as it takes). A change of the list is an in-place update that
+            // sends only the members added or removed. `links: { allMembers: true }` would read them
+            // from Graph instead (needs GroupMember.Read.All).
             links: {
               members: group.members.apply((ids) =>
                 ids.map((objectId) => ({ objectId, objectTypeName: "User" as const })),
@@ -101,8 +105,6 @@ const provisioning = new SynchronizationJobProvisionOnDemand(
         ],
       },
     ],
-    // Provision again whenever the group's membership changes.
-    triggers: { members: group.members.apply((ids) => [...ids].sort().join(",")) },
   },
   // The job cannot export until its credentials are saved and the group is assigned.
   { dependsOn: [secret, assignment] },
@@ -114,3 +116,4 @@ export const result = provisioning.result;
 export const ruleId = provisioning.parameters.apply((p) => p[0].ruleId);
 export const steps = provisioning.steps.apply((s) => s.map((step) => `${step.type}: ${step.status}`));
 export const requestId = provisioning.requestId;
+export const members = provisioning.members.apply((m) => m && `${m.succeeded}/${m.total} provisioned, ${m.failed} failed`);
