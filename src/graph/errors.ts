@@ -95,6 +95,8 @@ export interface GraphRequestErrorOptions extends ProvisionOnDemandErrorOptions 
   readonly target: GraphCallTarget;
   /** The server's `Retry-After`, in milliseconds, when it sent one. */
   readonly retryAfterMs?: number;
+  /** What the user can do about it, when we know (appended to the message). */
+  readonly hint?: string;
 }
 
 /** A Graph call that failed, or got no answer. */
@@ -106,7 +108,7 @@ export class GraphRequestError extends ProvisionOnDemandError {
 
   constructor(options: GraphRequestErrorOptions) {
     super(
-      `${options.target.operation} failed: ${options.code}: ${options.serverMessage ?? ""} ${describeAnswer(options)}${targetSuffix(options.target)}`,
+      `${options.target.operation} failed: ${options.code}: ${options.serverMessage ?? ""} ${describeAnswer(options)}${targetSuffix(options.target)}${options.hint ? `. ${options.hint}` : ""}`,
       options,
     );
     this.retryAfterMs = options.retryAfterMs;

@@ -7,7 +7,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type { CallOptions, GraphClient, ProvisionOnDemandAnswer } from "../graphClient";
-import { ProvisioningFailedError, ProvisionOnDemandError, type GraphCallTarget } from "../graph/errors";
+import {
+  GraphRequestError,
+  ProvisioningFailedError,
+  ProvisionOnDemandError,
+  type GraphCallTarget,
+} from "../graph/errors";
 import type { ProvisioningResult, ProvisionParameter, Subject } from "../graph/model";
 import { parseProvisioningResponse } from "../graph/result";
 import { resolveRuleId } from "../graph/rules";
@@ -22,6 +27,7 @@ import {
   type GroupRef,
 } from "./requests";
 import { describeSubjects, shortId } from "./describe";
+import { isUnknownRuleError, unknownRuleHint } from "./ruleHint";
 import type { ProvisionOnDemandInputs, ProvisionOnDemandOutputs, ResolvedProvisionParameter } from "./state";
 
 /** What a create or update works with besides its inputs. */
@@ -91,6 +97,28 @@ function checkTimeBudget(client: GraphClient, requests: number, call: CallOption
   }
 }
 
+/**
+ * Graph refused a rule id the program gave: the same error, with the job's rules listed (one schema
+ * GET) and, when the value was a rule's name, the id it stands for. Any other error as it is.
+ */
+async function explainUnknownRule(
+  context: RunContext,
+  call: CallOptions,
+  requests: ProvisionParameter[][],
+  error: unknown,
+): Promise<unknown> {
+  if (!(error instanceof GraphRequestError) || !isUnknownRuleError(error)) return error;
+  const given = [...new Set(requests.flat().map((p) => p.ruleId ?? ""))].filter(Boolean);
+  const schema = await context.client.getSchema(call).catch(() => undefined);
+  if (!schema) return error;
+  return new GraphRequestError({
+    ...error,
+    target: error.target,
+    cause: error,
+    hint: unknownRuleHint(schema, given),
+  });
+}
+
 /** Sends `requests` and parses every answer. */
 async function run(
   context: RunContext,
@@ -98,7 +126,11 @@ async function run(
   requests: ProvisionParameter[][],
   progress?: Progress,
 ): Promise<{ results: ProvisioningResult[]; answers: ProvisionOnDemandAnswer[] }> {
-  const answers = await sendAll(context.client, call, requests, context.log, progress);
+  const answers = await sendAll(context.client, call, requests, context.log, progress).catch(
+    async (error: unknown) => {
+      throw await explainUnknownRule(context, call, requests, error);
+    },
+  );
   const results = answers.map((a) => parseProvisioningResponse(a.body, a.requestId, a.clientRequestId));
   return { results, answers };
 }
