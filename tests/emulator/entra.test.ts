@@ -27,6 +27,11 @@ function tokenForm(fields: Record<string, string>): { rawBody: string; headers: 
   };
 }
 
+/** POSTs `form` to the tenant's token endpoint, form-encoded. */
+function postToken(form: Record<string, string>) {
+  return call(emulator, "POST", `/${emulator.tenantId}/oauth2/v2.0/token`, tokenForm(form));
+}
+
 function secretForm(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     grant_type: "client_credentials",
@@ -91,12 +96,7 @@ describe("client secret", () => {
   });
 
   it("answers the token request with Bearer and expires_in 3599", async () => {
-    const answer = await call(
-      emulator,
-      "POST",
-      `/${emulator.tenantId}/oauth2/v2.0/token`,
-      tokenForm(secretForm()),
-    );
+    const answer = await postToken(secretForm());
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ token_type: "Bearer", expires_in: 3599 });
     expect(typeof answer.json.access_token).toBe("string");
@@ -117,12 +117,7 @@ describe("client secret", () => {
     await expect(
       secretCredential(emulator, emulator.clientId, "wrong").getToken(GRAPH_SCOPE),
     ).rejects.toThrow(/AADSTS7000215/);
-    const answer = await call(
-      emulator,
-      "POST",
-      `/${emulator.tenantId}/oauth2/v2.0/token`,
-      tokenForm(secretForm({ client_secret: "wrong" })),
-    );
+    const answer = await postToken(secretForm({ client_secret: "wrong" }));
     expect(answer.status).toBe(401);
     expect(answer.json).toMatchObject({ error: "invalid_client", error_codes: [7000215] });
     expect(answer.json.error_description).toMatch(/^AADSTS7000215: Invalid client secret provided/);
@@ -134,12 +129,7 @@ describe("client secret", () => {
     await expect(secretCredential(emulator, unknown, "x").getToken(GRAPH_SCOPE)).rejects.toThrow(
       /AADSTS700016/,
     );
-    const answer = await call(
-      emulator,
-      "POST",
-      `/${emulator.tenantId}/oauth2/v2.0/token`,
-      tokenForm(secretForm({ client_id: unknown })),
-    );
+    const answer = await postToken(secretForm({ client_id: unknown }));
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ error: "unauthorized_client", error_codes: [700016] });
   });
@@ -159,12 +149,7 @@ describe("client secret", () => {
   });
 
   it("refuses a grant other than client_credentials with unsupported_grant_type", async () => {
-    const answer = await call(
-      emulator,
-      "POST",
-      `/${emulator.tenantId}/oauth2/v2.0/token`,
-      tokenForm(secretForm({ grant_type: "password" })),
-    );
+    const answer = await postToken(secretForm({ grant_type: "password" }));
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ error: "unsupported_grant_type", error_codes: [70003] });
   });
@@ -173,12 +158,7 @@ describe("client secret", () => {
     await expect(
       secretCredential(emulator).getToken("https://management.azure.com/.default"),
     ).rejects.toThrow(/AADSTS500011/);
-    const answer = await call(
-      emulator,
-      "POST",
-      `/${emulator.tenantId}/oauth2/v2.0/token`,
-      tokenForm(secretForm({ scope: "User.Read" })),
-    );
+    const answer = await postToken(secretForm({ scope: "User.Read" }));
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ error: "invalid_scope", error_codes: [1002012] });
   });
@@ -189,7 +169,7 @@ describe("client secret", () => {
     ["scope", { scope: "" }],
   ])("names the missing parameter %s (AADSTS900144)", async (name, override) => {
     const form = Object.fromEntries(Object.entries(secretForm(override)).filter(([, value]) => value !== ""));
-    const answer = await call(emulator, "POST", `/${emulator.tenantId}/oauth2/v2.0/token`, tokenForm(form));
+    const answer = await postToken(form);
     expect(answer.status).toBe(400);
     expect(answer.json.error_codes).toEqual([900144]);
     expect(answer.json.error_description).toContain(`'${name}'`);
@@ -197,7 +177,7 @@ describe("client secret", () => {
 
   it("refuses a request with neither secret nor assertion with AADSTS7000218", async () => {
     const { client_secret: _secret, ...form } = secretForm();
-    const answer = await call(emulator, "POST", `/${emulator.tenantId}/oauth2/v2.0/token`, tokenForm(form));
+    const answer = await postToken(form);
     expect(answer.status).toBe(401);
     expect(answer.json.error_codes).toEqual([7000218]);
   });
@@ -209,14 +189,22 @@ describe("client secret", () => {
   });
 });
 
+/** A ClientCertificateCredential of the certificate app, presenting `certificate`. */
+function certificateCredential(
+  certificate: { combinedPem: string },
+  options: { sendCertificateChain?: boolean } = {},
+): ClientCertificateCredential {
+  return new ClientCertificateCredential(
+    emulator.tenantId,
+    IDS.certificateClientId,
+    { certificate: certificate.combinedPem },
+    { ...credentialOptions(), ...options },
+  );
+}
+
 describe("certificate", () => {
   it("gives ClientCertificateCredential a token when the certificate is registered on the app", async () => {
-    const credential = new ClientCertificateCredential(
-      emulator.tenantId,
-      IDS.certificateClientId,
-      { certificate: clientCertificate.combinedPem },
-      credentialOptions(),
-    );
+    const credential = certificateCredential(clientCertificate);
     const token = await credential.getToken(GRAPH_SCOPE);
     expect(jwt.decode(token.token)).toMatchObject({
       appid: IDS.certificateClientId,
@@ -225,22 +213,12 @@ describe("certificate", () => {
   });
 
   it("also accepts the certificate chain in the x5c header", async () => {
-    const credential = new ClientCertificateCredential(
-      emulator.tenantId,
-      IDS.certificateClientId,
-      { certificate: clientCertificate.combinedPem },
-      { ...credentialOptions(), sendCertificateChain: true },
-    );
+    const credential = certificateCredential(clientCertificate, { sendCertificateChain: true });
     await expect(credential.getToken(GRAPH_SCOPE)).resolves.toHaveProperty("token");
   });
 
   it("refuses a certificate that is not registered on the app with AADSTS700027", async () => {
-    const credential = new ClientCertificateCredential(
-      emulator.tenantId,
-      IDS.certificateClientId,
-      { certificate: unregisteredCertificate.combinedPem },
-      credentialOptions(),
-    );
+    const credential = certificateCredential(unregisteredCertificate);
     await expect(credential.getToken(GRAPH_SCOPE)).rejects.toThrow(/AADSTS700027/);
   });
 
@@ -255,18 +233,13 @@ describe("certificate", () => {
       unregisteredCertificate.privateKeyPem,
       { algorithm: "RS256", expiresIn: 300, header: { alg: "RS256", x5t } },
     );
-    const answer = await call(
-      emulator,
-      "POST",
-      `/${emulator.tenantId}/oauth2/v2.0/token`,
-      tokenForm({
-        grant_type: "client_credentials",
-        client_id: IDS.certificateClientId,
-        scope: GRAPH_SCOPE,
-        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        client_assertion: forged,
-      }),
-    );
+    const answer = await postToken({
+      grant_type: "client_credentials",
+      client_id: IDS.certificateClientId,
+      scope: GRAPH_SCOPE,
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: forged,
+    });
     expect(answer.status).toBe(401);
     expect(answer.json).toMatchObject({ error: "invalid_client", error_codes: [700027] });
     expect(answer.json.error_description).toContain("signature validation");
@@ -311,18 +284,13 @@ describe("federated credential", () => {
   });
 
   it("refuses a client assertion that is not a JWT", async () => {
-    const answer = await call(
-      emulator,
-      "POST",
-      `/${emulator.tenantId}/oauth2/v2.0/token`,
-      tokenForm({
-        grant_type: "client_credentials",
-        client_id: IDS.federatedClientId,
-        scope: GRAPH_SCOPE,
-        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        client_assertion: "not-a-jwt",
-      }),
-    );
+    const answer = await postToken({
+      grant_type: "client_credentials",
+      client_id: IDS.federatedClientId,
+      scope: GRAPH_SCOPE,
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: "not-a-jwt",
+    });
     expect(answer.status).toBe(400);
     expect(answer.json.error_codes).toEqual([50027]);
   });

@@ -4,19 +4,21 @@
  */
 import { LIVE_SHAPE_KEY } from "../../src/emulator";
 import type { RunningEmulator } from "../../src/emulator";
-import { startTestEmulator } from "../support/emulator";
+import { startTestEmulator, withTestEmulator } from "../support/emulator";
 import { call, jobPath, liveReports, provision, provisionBody, tokenFor } from "../support/http";
 import { IDS } from "../support/ids";
 import { group, user } from "../support/subjects";
 
 let emulator: RunningEmulator;
 let token: string;
-beforeAll(async () => {
-  emulator = await startTestEmulator({ rateLimit: "off" });
-  token = await tokenFor(emulator);
-});
-beforeEach(() => emulator.admin.reset());
-afterAll(() => emulator.stop());
+withTestEmulator(
+  async (started) => {
+    emulator = started;
+    token = await tokenFor(emulator);
+  },
+  { rateLimit: "off" },
+  { reset: true },
+);
 
 const statuses = (answer: Awaited<ReturnType<typeof provision>>) =>
   liveReports(answer).map((r) => [r.action, r.statusInfo.status, r.statusInfo.errorCode]);

@@ -7,16 +7,10 @@ import { ProvisioningFailedError, RuleResolutionError } from "../../src/graph/er
 import * as provider from "../../src/provider";
 import { provisionOnDemandProvider } from "../../src/provisionOnDemand";
 import { StderrCapture } from "../support/capture";
-import { requestsOf, startTestEmulator } from "../support/emulator";
+import { requestsOf, withTestEmulator } from "../support/emulator";
 import { failureOf } from "../support/expectations";
 import { AMBIGUOUS_RULES, IDS } from "../support/ids";
-import {
-  checkAndCreate,
-  configureRequest,
-  emulatorConfig,
-  inputsFor,
-  type Provider,
-} from "../support/provider";
+import { checkAndCreate, freshProviderEachTest, inputsFor, type Provider } from "../support/provider";
 import { user } from "../support/subjects";
 
 const STEP_TYPES = ["Import", "Scoping", "Matching", "Action", "Export"];
@@ -24,16 +18,8 @@ const STEP_TYPES = ["Import", "Scoping", "Matching", "Action", "Export"];
 let emulator: RunningEmulator;
 const stderr = new StderrCapture();
 
-beforeAll(async () => {
-  emulator = await startTestEmulator({ rateLimit: "off" });
-});
-afterAll(() => emulator.stop());
-beforeEach(async () => {
-  await emulator.admin.reset();
-  await provider.configure(configureRequest(emulatorConfig(emulator)));
-  stderr.start();
-});
-afterEach(() => stderr.stop());
+withTestEmulator((started) => (emulator = started), { rateLimit: "off" });
+freshProviderEachTest(provider, () => emulator, stderr);
 
 /** Checks the outputs against the checked inputs they were created from. */
 async function expectOutputsHoldInputs(news: Record<string, unknown>, outs: Record<string, unknown>) {

@@ -6,7 +6,7 @@
 import type { RequestLogEntry, RunningEmulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
 import { StderrCapture } from "../support/capture";
-import { requestsOf, startTestEmulator } from "../support/emulator";
+import { requestsOf, withTestEmulator } from "../support/emulator";
 import { IDS } from "../support/ids";
 import { checkAndCreate, configureRequest, emulatorConfig, inputsFor } from "../support/provider";
 import { user } from "../support/subjects";
@@ -38,6 +38,20 @@ async function burst(
   return { results, posts: await requestsOf(emulator, "provisionOnDemand") };
 }
 
+/** Our pacer at Graph's 5/10s, and the emulator's next POST answered 429 with Retry-After `seconds`. */
+async function pacedWithOne429(emulator: RunningEmulator, seconds: number): Promise<void> {
+  await provider.configure(
+    configureRequest(emulatorConfig(emulator, { "provisionOnDemand:rateLimit": "5/10s" })),
+  );
+  await emulator.admin.addFault({
+    path: "provisionOnDemand$",
+    method: "POST",
+    status: 429,
+    retryAfterSeconds: seconds,
+    count: 1,
+  });
+}
+
 /** The most POSTs the emulator accepted within any window of `windowMs`. */
 function busiestWindow(posts: RequestLogEntry[], windowMs: number): number {
   const times = posts.filter((p) => p.status === 200).map((p) => Date.parse(p.time));
@@ -46,10 +60,7 @@ function busiestWindow(posts: RequestLogEntry[], windowMs: number): number {
 
 describe(`a burst of 12 parallel creates against a ${LIMIT} limit`, () => {
   let emulator: RunningEmulator;
-  beforeEach(async () => {
-    emulator = await startTestEmulator({ rateLimit: LIMIT });
-  });
-  afterEach(() => emulator.stop());
+  withTestEmulator((started) => (emulator = started), { rateLimit: LIMIT }, { each: true });
 
   it("queues in our pacer: every create succeeds and the emulator answers no 429", async () => {
     const started = Date.now();
@@ -79,22 +90,10 @@ describe(`a burst of 12 parallel creates against a ${LIMIT} limit`, () => {
 
 describe("a Retry-After holds every create of the app, not just the one that got it", () => {
   let emulator: RunningEmulator;
-  beforeEach(async () => {
-    emulator = await startTestEmulator({ rateLimit: "off" });
-  });
-  afterEach(() => emulator.stop());
+  withTestEmulator((started) => (emulator = started), { rateLimit: "off" }, { each: true });
 
   it("a create started after another's 429 (Retry-After: 2) sends nothing until those 2 s are over", async () => {
-    await provider.configure(
-      configureRequest(emulatorConfig(emulator, { "provisionOnDemand:rateLimit": "5/10s" })),
-    );
-    await emulator.admin.addFault({
-      path: "provisionOnDemand$",
-      method: "POST",
-      status: 429,
-      retryAfterSeconds: 2,
-      count: 1,
-    });
+    await pacedWithOne429(emulator, 2);
     const first = checkAndCreate(provider, inputsFor(emulator, [user(IDS.burstUserIds[0])], BOUNDED));
     let refused: RequestLogEntry | undefined;
     while (!refused) {
@@ -115,22 +114,10 @@ describe("a Retry-After holds every create of the app, not just the one that got
 
 describe("a create never waits for the pacer past its own timeout", () => {
   let emulator: RunningEmulator;
-  beforeEach(async () => {
-    emulator = await startTestEmulator({ rateLimit: "off" });
-  });
-  afterEach(() => emulator.stop());
+  withTestEmulator((started) => (emulator = started), { rateLimit: "off" }, { each: true });
 
   it("a Retry-After of an hour fails the create that got it at once, and a later one too (it could not be served in time), saying why", async () => {
-    await provider.configure(
-      configureRequest(emulatorConfig(emulator, { "provisionOnDemand:rateLimit": "5/10s" })),
-    );
-    await emulator.admin.addFault({
-      path: "provisionOnDemand$",
-      method: "POST",
-      status: 429,
-      retryAfterSeconds: 3600,
-      count: 1,
-    });
+    await pacedWithOne429(emulator, 3600);
     const started = Date.now();
     const first = await checkAndCreate(
       provider,

@@ -7,13 +7,14 @@ import type { RunningEmulator } from "../../src/emulator";
 import { GraphRequestError, TimeoutExceededError } from "../../src/graph/errors";
 import * as provider from "../../src/provider";
 import { StderrCapture } from "../support/capture";
-import { requestsOf, startTestEmulator } from "../support/emulator";
+import { requestsOf, withTestEmulator } from "../support/emulator";
 import { failureOf } from "../support/expectations";
 import { IDS } from "../support/ids";
 import {
   checkAndCreate,
   configureRequest,
   emulatorConfig,
+  freshProviderEachTest,
   inputsFor,
   type StackConfig,
 } from "../support/provider";
@@ -26,16 +27,8 @@ let emulator: RunningEmulator;
 const stderr = new StderrCapture();
 const POST_PATH = "provisionOnDemand$";
 
-beforeAll(async () => {
-  emulator = await startTestEmulator({ rateLimit: "off" });
-});
-afterAll(() => emulator.stop());
-beforeEach(async () => {
-  await emulator.admin.reset();
-  await provider.configure(configureRequest(emulatorConfig(emulator)));
-  stderr.start();
-});
-afterEach(() => stderr.stop());
+withTestEmulator((started) => (emulator = started), { rateLimit: "off" });
+freshProviderEachTest(provider, () => emulator, stderr);
 
 /** Configures the provider for the emulator with some keys changed. */
 const configureWith = (overrides: StackConfig) =>

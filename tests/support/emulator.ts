@@ -38,3 +38,33 @@ export async function graphCalls(
     all: requests.length,
   };
 }
+
+/**
+ * Registers the hooks that give the enclosing describe block (or file) a test emulator: started
+ * before its tests, or before each test with `each`, and stopped after; with `reset`, also reset to
+ * its fixture before each test. `use` receives (and may prepare) every emulator started, e.g.
+ * `withTestEmulator((started) => (emulator = started), { rateLimit: "off" })`.
+ */
+export function withTestEmulator(
+  use: (emulator: RunningEmulator) => unknown,
+  options: StartEmulatorOptions = {},
+  { each = false, reset = false }: { each?: boolean; reset?: boolean } = {},
+): void {
+  let running: RunningEmulator | undefined;
+  const start = async () => {
+    running = await startTestEmulator(options);
+    await use(running);
+  };
+  const stop = async () => {
+    await running?.stop();
+    running = undefined;
+  };
+  if (each) {
+    beforeEach(start);
+    afterEach(stop);
+  } else {
+    beforeAll(start);
+    afterAll(stop);
+  }
+  if (reset) beforeEach(() => running?.admin.reset());
+}

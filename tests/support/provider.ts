@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { RunningEmulator } from "../../src/emulator";
 import { emulatorStackConfig } from "../../scripts/lib/pulumiSandbox";
+import type { StderrCapture } from "./capture";
 
 /** Stack config as the engine gives it to `configure`: fully qualified keys. */
 export type StackConfig = Record<string, string | undefined>;
@@ -58,4 +59,21 @@ export async function checkAndCreate(
   const checked = await provider.check({}, news);
   if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
   return provider.create(checked.inputs as Record<string, unknown>);
+}
+
+/**
+ * Registers the hooks that start each test of the block from a clean slate: the emulator reset to its
+ * fixture, `provider` configured for it (`emulatorConfig`), and `stderr` capturing until the test ends.
+ */
+export function freshProviderEachTest(
+  provider: Pick<Provider, "configure">,
+  emulator: () => RunningEmulator,
+  stderr: StderrCapture,
+): void {
+  beforeEach(async () => {
+    await emulator().admin.reset();
+    await provider.configure(configureRequest(emulatorConfig(emulator())));
+    stderr.start();
+  });
+  afterEach(() => stderr.stop());
 }
