@@ -63,6 +63,8 @@ export class GraphClient {
   private readonly paceKey: string;
   private readonly log: (line: string) => void;
   private readonly tokens: TokenSource;
+  /** Targets whose wait for the pacer was already logged. */
+  private readonly waitsNoted = new WeakSet<GraphCallTarget>();
 
   constructor(
     private readonly settings: GraphSettings,
@@ -77,6 +79,16 @@ export class GraphClient {
     this.readPacer = new Pacer(GRAPH_DIRECTORY_READ_LIMIT);
     this.paceKey = `${settings.tenantId ?? "default"}/${settings.clientId ?? "default"}`;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Logs that a call waits for the pacer, once per target (a resource's many requests say it once). */
+  private noteWait(target: GraphCallTarget, waitMs: number, why: string): void {
+    if (this.waitsNoted.has(target)) return;
+    this.waitsNoted.add(target);
+    this.log(
+      `${target.label ? `${target.label}: ` : ""}${target.operation}: waiting ~${Math.ceil(waitMs / 1000)} s for ${why}` +
+        ` [job ${target.jobId}${target.subjects ? `, ${target.subjects}` : ""}]`,
+    );
   }
 
   /** The provisionOnDemand budget this client paces to; `undefined` when pacing is off. */
@@ -111,6 +123,7 @@ export class GraphClient {
           deadline: options.deadline,
           target: options.target,
           timeoutSeconds: options.timeoutSeconds,
+          onWait: (waitMs, why) => this.noteWait(options.target, waitMs, why),
         });
         const limit = Math.min(options.deadline - Date.now(), ATTEMPT_TIMEOUT_MS);
         const controller = new AbortController();

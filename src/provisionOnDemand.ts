@@ -142,6 +142,8 @@ export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource
     const props: Record<string, unknown> = {
       ...args,
       createTimeoutSeconds: timeout === undefined ? undefined : createTimeoutSeconds(timeout),
+      // Dynamic providers are not told which resource they work for; their lines name it with this.
+      resourceName: name,
       result: undefined,
       errorCode: undefined,
       errorMessage: undefined,

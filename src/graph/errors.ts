@@ -15,6 +15,8 @@ export interface GraphCallTarget {
   readonly jobId: string;
   /** A short description of the subjects, e.g. `Group 1b2c…`. */
   readonly subjects?: string;
+  /** Who the call is for (e.g. a Pulumi resource's name): log lines start with it. */
+  readonly label?: string;
 }
 
 /** The fields every error of the family may carry; each constructor takes these. */

@@ -148,7 +148,7 @@ export async function withRetries<T>(
         });
       }
       log(
-        `${target.operation}: attempt ${attemptNumber} failed: ${decision.reason}; ` +
+        `${target.label ? `${target.label}: ` : ""}${target.operation}: attempt ${attemptNumber} failed: ${decision.reason}; ` +
           `retrying in ${(decision.delayMs / 1000).toFixed(1)}s ` +
           `[job ${target.jobId}${target.subjects ? `, ${target.subjects}` : ""}]`,
       );

@@ -240,6 +240,7 @@ const inputs = z
       }),
     ).default("beta"),
     failOnProvisioningError: orUnknown(z.boolean({ error: "must be true or false" })).default(true),
+    resourceName: z.string({ error: "must be a string" }).max(MAX_ID_LENGTH).optional(),
     createTimeoutSeconds: orUnknown(
       z.number({ error: "must be a number of seconds" }).positive({ error: "must be greater than 0" }),
     ).default(DEFAULT_CREATE_TIMEOUT_SECONDS),

@@ -36,8 +36,6 @@ export interface RunContext {
   readonly client: GraphClient;
   /** Writes one diagnostic line. */
   readonly log: (line: string) => void;
-  /** The resource's name, to prefix its lines (unknown to dynamic providers: the job and subjects stand in). */
-  readonly label?: string;
 }
 
 /** Drops keys whose value is `undefined`: the engine rejects them in outputs. */
@@ -52,6 +50,7 @@ function callOptions(inputs: ProvisionOnDemandInputs): CallOptions {
     servicePrincipalId: inputs.servicePrincipalId,
     jobId: inputs.synchronizationJobId,
     subjects: describeSubjects(inputs.parameters),
+    ...(inputs.resourceName ? { label: inputs.resourceName } : {}),
   };
   return {
     target,
@@ -170,7 +169,7 @@ function settle(
       ? ""
       : `${outcome.errorCode ? ` ${outcome.errorCode}` : ""}${outcome.errorMessage ? `: ${outcome.errorMessage}` : ""}`;
   context.log(
-    `${context.label ? `${context.label}: ` : ""}provisionOnDemand: ${outcome.result}${detail}${members}` +
+    `${call.target.label ? `${call.target.label}: ` : ""}provisionOnDemand: ${outcome.result}${detail}${members}` +
       ` (request-id ${last?.requestId ?? "none"}) [job ${call.target.jobId}, ${call.target.subjects}]`,
   );
 }

@@ -51,7 +51,7 @@ export async function sendAll(
     const rate = client.rateLimit;
     const left = rate ? Math.ceil((requests.length - done) / rate.count) * (rate.windowMs / 1000) : 0;
     log(
-      `group ${shortId(progress.groupId)}: ${sentMembers}/${progress.members} members provisioned` +
+      `${call.target.label ? `${call.target.label}: ` : ""}group ${shortId(progress.groupId)}: ${sentMembers}/${progress.members} members provisioned` +
         ` (${done}/${requests.length} requests)${rate ? `, ~${Math.round(left)} s left at ${formatRateLimit(rate)}` : ""}`,
     );
   };

@@ -54,6 +54,8 @@ export interface ProvisionOnDemandInputs {
   readonly failOnProvisioningError: boolean;
   /** How long the whole create may take, retries included, in seconds. */
   readonly createTimeoutSeconds: number;
+  /** The resource's name in the program, so that diagnostic lines can say whose they are. */
+  readonly resourceName?: string;
 }
 
 /** A parameter after create: the rule id is known, and where it came from is recorded. */
