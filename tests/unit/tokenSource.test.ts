@@ -22,7 +22,7 @@ class FakeCredential {
   readonly requests: {
     resolve(token: AccessToken): void;
     reject(error: Error): void;
-    signal?: AbortSignal;
+    signal?: { readonly aborted: boolean };
   }[] = [];
 
   readonly resolved: ResolvedCredential = {
