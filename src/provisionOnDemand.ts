@@ -113,16 +113,16 @@ export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource
   declare public readonly failOnProvisioningError: pulumi.Output<boolean>;
   /** The overall outcome, the worst of all reports: `Failure` > `Warning` > `Skipped` > `Success`. */
   declare public readonly result: pulumi.Output<ProvisioningStatus>;
-  /** The error code of the failing or skipping report, if any. */
-  declare public readonly errorCode: pulumi.Output<string | undefined>;
-  /** The error message of the failing or skipping report, if any. */
-  declare public readonly errorMessage: pulumi.Output<string | undefined>;
+  /** The error code of the failing or skipping report; `""` when every report succeeded. */
+  declare public readonly errorCode: pulumi.Output<string>;
+  /** The error message of the failing or skipping report; `""` when every report succeeded. */
+  declare public readonly errorMessage: pulumi.Output<string>;
   /** Provisioning steps: every report's for one request, else those of reports that did not succeed (at most 50). */
   declare public readonly steps: pulumi.Output<ProvisioningStep[]>;
   /** How many steps `steps` leaves out. */
   declare public readonly stepsOmitted: pulumi.Output<number>;
   /** What happened to the group's members (counts, the first problems), when the resource provisions a group. */
-  declare public readonly members: pulumi.Output<MemberOutcome | undefined>;
+  declare public readonly members: pulumi.Output<MemberOutcome | null>;
   /** The member triggers, as given. */
   declare public readonly memberTriggers: pulumi.Output<Record<string, string> | undefined>;
   /** Graph's `request-id` of the successful POST. */

@@ -182,7 +182,17 @@ function outputs(
   requestId: string,
 ): ProvisionOnDemandOutputs {
   const { failedMembers: _, ...fields } = outcome;
-  return withoutUndefined({ ...inputs, parameters, ...fields, requestId });
+  // Outputs a program may export are always present: "" and null rather than absent, which the
+  // engine would warn about ("Undefined value … will not show as a stack output").
+  return withoutUndefined({
+    ...inputs,
+    parameters,
+    ...fields,
+    errorCode: fields.errorCode ?? "",
+    errorMessage: fields.errorMessage ?? "",
+    members: fields.members ?? null,
+    requestId,
+  });
 }
 
 /** The member bookkeeping of a run over `sent` members of `group`. */

@@ -117,6 +117,6 @@ export interface ProvisionOnDemandOutputs
   readonly stepsOmitted: number;
   /** Graph's `request-id` of the (last) successful POST. */
   readonly requestId: string;
-  /** What happened to the group's members, when the resource provisions a group. */
-  readonly members?: MemberOutcome;
+  /** What happened to the group's members; `null` when the resource provisions no group (absent in state before 0.2). */
+  readonly members?: MemberOutcome | null;
 }
