@@ -12,9 +12,9 @@ import { environmentFor } from "../../src/emulator/cli";
 import { repoRoot } from "../../scripts/lib/pulumiSandbox";
 import { OUR_TYPE } from "../support/automation";
 import { ensureInstalled, runCommand } from "../support/commands";
-import { graphCalls, startTestEmulator } from "../support/emulator";
+import { graphCalls } from "../support/emulator";
 import { filesContaining } from "../support/files";
-import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
+import { describeWithPulumi, withEmulatorAndSandbox, type PulumiSandbox } from "../support/pulumi";
 
 jest.setTimeout(6 * 60_000);
 
@@ -48,10 +48,10 @@ describeWithPulumi("examples/automation: provisioning users from a CSV or JSON f
     return resources.filter((r) => r.type === OUR_TYPE);
   }
 
-  beforeAll(async () => {
+  withEmulatorAndSandbox(async (started, made) => {
     ensureInstalled(automationDir, ["@pulumi/pulumi", "pulumi-azuread-provision-on-demand"]);
-    emulator = await startTestEmulator();
-    sandbox = createSandbox(emulator);
+    emulator = started;
+    sandbox = made;
     // What `graph-emulator --json` prints under "env", plus the ids; sandbox.env has the CLI on PATH,
     // the file backend in the sandbox and PULUMI_CONFIG_PASSPHRASE.
     env = {
@@ -61,15 +61,6 @@ describeWithPulumi("examples/automation: provisioning users from a CSV or JSON f
       SYNCHRONIZATION_JOB_ID: emulator.fixture.jobId,
       STACK_NAME: STACK,
     };
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-    sandbox?.cleanup();
-  });
-
-  beforeEach(async () => {
-    await emulator.admin.clearRequests();
   });
 
   it("users.csv: a progress line per user, the summary table, the users in the target, one POST each", async () => {

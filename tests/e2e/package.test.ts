@@ -10,9 +10,9 @@ import type { RunningEmulator } from "../../src/emulator";
 import { environmentFor } from "../../src/emulator/cli";
 import { basicExampleConfig, basicExampleDir, repoRoot } from "../../scripts/lib/pulumiSandbox";
 import { pulumiOk } from "../support/commands";
-import { graphCalls, startTestEmulator } from "../support/emulator";
+import { graphCalls } from "../support/emulator";
 import { filesContaining } from "../support/files";
-import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
+import { describeWithPulumi, withEmulatorAndSandbox, type PulumiSandbox } from "../support/pulumi";
 
 jest.setTimeout(6 * 60_000);
 
@@ -21,9 +21,9 @@ describeWithPulumi("the npm package installed from its tarball", () => {
   let sandbox: PulumiSandbox;
   let project: string;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    sandbox = createSandbox(emulator);
+  withEmulatorAndSandbox(async (started, made) => {
+    emulator = started;
+    sandbox = made;
     project = path.join(sandbox.dir, "project");
     fs.mkdirSync(project);
     const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", project], {
@@ -60,11 +60,6 @@ describeWithPulumi("the npm package installed from its tarball", () => {
     for (const args of basicExampleConfig(emulator, { credentials: false })) {
       await pulumiOk(sandbox, project, args);
     }
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-    sandbox?.cleanup();
   });
 
   it("is a real install, not a link to this repository", () => {

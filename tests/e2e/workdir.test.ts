@@ -9,8 +9,8 @@ import type { RunningEmulator } from "../../src/emulator";
 import { basicExampleConfig, repoRoot } from "../../scripts/lib/pulumiSandbox";
 import { OUR_TYPE } from "../support/automation";
 import { copyBasicExample, pulumiCli, pulumiOk, spawnPulumi } from "../support/commands";
-import { graphCalls, startTestEmulator } from "../support/emulator";
-import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
+import { graphCalls } from "../support/emulator";
+import { describeWithPulumi, withEmulatorAndSandbox, type PulumiSandbox } from "../support/pulumi";
 
 jest.setTimeout(6 * 60_000);
 
@@ -45,21 +45,12 @@ describeWithPulumi("a work-directory TypeScript program (examples/basic)", () =>
     return (JSON.parse(run.stdout).deployment.resources ?? []) as ExportedResource[];
   }
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    sandbox = createSandbox(emulator);
+  withEmulatorAndSandbox(async (started, made) => {
+    emulator = started;
+    sandbox = made;
     dir = copyBasicExample(sandbox, "basic");
     await pulumiOk(sandbox, dir, ["stack", "init", "dev"]);
     for (const args of basicExampleConfig(emulator)) await pulumiOk(sandbox, dir, args);
-  });
-
-  afterAll(async () => {
-    await emulator?.stop();
-    sandbox?.cleanup();
-  });
-
-  beforeEach(async () => {
-    await emulator.admin.clearRequests();
   });
 
   it("pulumi preview makes no Graph call", async () => {

@@ -5,6 +5,7 @@
  */
 import type { RunningEmulator } from "../../src/emulator";
 import { isCi } from "../../scripts/lib/ci";
+import { startTestEmulator } from "./emulator";
 import { NEEDS_CLI_TITLE, NO_CLI_MARK } from "../../scripts/lib/e2eSummary";
 import { createPulumiSandbox, ensurePulumiBin, type PulumiSandbox } from "../../scripts/lib/pulumiSandbox";
 
@@ -56,5 +57,29 @@ export function createSandbox(emulator: RunningEmulator): PulumiSandbox {
     caCertPath: emulator.caCertPath,
     passphrase: "e2e-passphrase",
     prefix: "pod-e2e-",
+  });
+}
+
+/**
+ * Registers the hooks of an end-to-end suite: a test emulator and a Pulumi sandbox trusting it for the
+ * whole suite, handed to `setUp` (which keeps them and prepares the rest), both removed after the
+ * suite, and the emulator's request log cleared before each test.
+ */
+export function withEmulatorAndSandbox(
+  setUp: (emulator: RunningEmulator, sandbox: PulumiSandbox) => void | Promise<void>,
+): void {
+  let emulator: RunningEmulator | undefined;
+  let sandbox: PulumiSandbox | undefined;
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    sandbox = createSandbox(emulator);
+    await setUp(emulator, sandbox);
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+    sandbox?.cleanup();
+  });
+  beforeEach(async () => {
+    await emulator?.admin.clearRequests();
   });
 }
