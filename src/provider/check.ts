@@ -79,7 +79,7 @@ const jobIdOrPath = z
   });
 
 const objectTypeName = z.enum(OBJECT_TYPES, {
-  error: `must be one of ${OBJECT_TYPES.map((t) => `"${t}"`).join(", ")}`,
+  error: typeError(`one of ${OBJECT_TYPES.map((t) => `"${t}"`).join(", ")}`),
 });
 
 const objectId = z
@@ -288,6 +288,66 @@ export function formatPath(path: readonly PropertyKey[]): string {
   );
 }
 
+/** Every property name the inputs know, at any depth: what a misspelt key is matched against. */
+const KNOWN_KEYS = [
+  "servicePrincipalId",
+  "synchronizationJobId",
+  "parameters",
+  "triggers",
+  "memberTriggers",
+  "apiVersion",
+  "failOnProvisioningError",
+  "createTimeoutSeconds",
+  "resourceName",
+  "ruleId",
+  "subjects",
+  "objectId",
+  "objectTypeName",
+  "links",
+  "members",
+  "allMembers",
+];
+
+/** How many single-character edits turn `a` into `b` (case-insensitive). */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= y.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[y.length];
+}
+
+/** The known property `key` most likely stands for (at most 2 edits away), if any. */
+function spellingOf(key: string): string | undefined {
+  const best = KNOWN_KEYS.map((known) => [known, editDistance(key, known)] as const).sort(
+    (a, b) => a[1] - b[1],
+  )[0];
+  return best && best[1] <= 2 ? best[0] : undefined;
+}
+
+/**
+ * A misspelt key is reported once, with its right spelling; the "is required" failure that the
+ * missing right spelling caused at the same level is dropped.
+ */
+function withSpellingHints(failures: CheckFailure[]): CheckFailure[] {
+  const misspelt = new Set<string>(); // property paths of the right spellings
+  const hinted = failures.map((f) => {
+    if (!f.reason.startsWith("is not a known property")) return f;
+    const key = f.property.slice(f.property.lastIndexOf(".") + 1);
+    const right = spellingOf(key);
+    if (!right || right === key) return f;
+    misspelt.add(`${f.property.slice(0, f.property.length - key.length)}${right}`);
+    return { property: f.property, reason: `is not a known property: did you mean "${right}"?` };
+  });
+  return hinted.filter((f) => !(misspelt.has(f.property) && f.reason.startsWith("is required")));
+}
+
 /** Flattens zod issues into failures; a failed "unknown or value" union reports the value branch's issues. */
 function toFailures(
   issues: readonly z.core.$ZodIssue[],
@@ -319,7 +379,7 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
   if (!parsed.success || reserved.length > 0) {
     return {
       inputs: news,
-      failures: [...reserved, ...(parsed.success ? [] : toFailures(parsed.error.issues))],
+      failures: [...reserved, ...(parsed.success ? [] : withSpellingHints(toFailures(parsed.error.issues)))],
     };
   }
   return {

@@ -51,7 +51,7 @@ const MALFORMED: [string, Record<string, unknown>, string, RegExp][] = [
   ["ruleId empty", { parameters: [{ ruleId: "", subjects: [user()] }] }, "parameters[0].ruleId", /must not be empty: give the job schema's rule id, or omit it/],
   ["ruleId only spaces", { parameters: [{ ruleId: "   ", subjects: [user()] }] }, "parameters[0].ruleId", /must not be empty.*omit it/],
   ["ruleId a number", { parameters: [{ ruleId: 3, subjects: [user()] }] }, "parameters[0].ruleId", /must be a string/],
-  ["ruleId misspelt ruleID", { parameters: [{ ruleID: RULE_ID, subjects: [user()] }] }, "parameters[0].ruleID", /is not a known property \(check its spelling\)/],
+  ["ruleId misspelt ruleID", { parameters: [{ ruleID: RULE_ID, subjects: [user()] }] }, "parameters[0].ruleID", /is not a known property: did you mean "ruleId"\?/],
   // subjects
   ["subjects missing", { parameters: [{ ruleId: RULE_ID }] }, "parameters[0].subjects", /is required: a list of subjects/],
   ["subjects empty", { parameters: parameters() }, "parameters[0].subjects", /must list at least one subject/],
@@ -60,14 +60,15 @@ const MALFORMED: [string, Record<string, unknown>, string, RegExp][] = [
   ["objectTypeName \"group\" (lower case)", { parameters: parameters({ objectId: GROUP_ID, objectTypeName: "group" }) }, "parameters[0].subjects[0].objectTypeName", /must be one of "User", "user", "Group", "Worker"/],
   ["objectTypeName \"Users\"", { parameters: parameters(user(), { objectId: USER_ID, objectTypeName: "Users" }) }, "parameters[0].subjects[1].objectTypeName", /must be one of "User", "user", "Group", "Worker"/],
   ["objectTypeName a number", { parameters: parameters({ objectId: USER_ID, objectTypeName: 5 }) }, "parameters[0].subjects[0].objectTypeName", /must be one of "User", "user", "Group", "Worker"/],
-  ["objectTypeName missing", { parameters: parameters({ objectId: USER_ID }) }, "parameters[0].subjects[0].objectTypeName", /must be one of "User", "user", "Group", "Worker"/],
+  ["objectTypeName missing", { parameters: parameters({ objectId: USER_ID }) }, "parameters[0].subjects[0].objectTypeName", /is required: one of "User", "user", "Group", "Worker"/],
   ["User objectId not a GUID", { parameters: parameters(user("alice@example.com")) }, "parameters[0].subjects[0].objectId", /must be a GUID for a User/],
   ["Group objectId not a GUID", { parameters: parameters(group(undefined, "Engineers")) }, "parameters[0].subjects[0].objectId", /must be a GUID for a Group/],
   ["User objectId empty", { parameters: parameters(user("")) }, "parameters[0].subjects[0].objectId", /must not be empty/],
   ["Worker objectId only spaces", { parameters: parameters({ objectId: "  ", objectTypeName: "Worker" }) }, "parameters[0].subjects[0].objectId", /must not be empty/],
   ["objectId a number", { parameters: parameters(user(12345)) }, "parameters[0].subjects[0].objectId", /must be a string/],
-  ["objectId misspelt objectID", { parameters: parameters({ objectID: USER_ID, objectTypeName: "User" }) }, "parameters[0].subjects[0].objectID", /is not a known property \(check its spelling\)/],
-  ["objectId missing (misspelt objectID)", { parameters: parameters({ objectID: USER_ID, objectTypeName: "User" }) }, "parameters[0].subjects[0].objectId", /is required: a string/],
+  ["objectId misspelt objectID", { parameters: parameters({ objectID: USER_ID, objectTypeName: "User" }) }, "parameters[0].subjects[0].objectID", /is not a known property: did you mean "objectId"\?/],
+  ["objectTypeName misspelt objectTypename", { parameters: parameters({ objectId: USER_ID, objectTypename: "User" }) }, "parameters[0].subjects[0].objectTypename", /is not a known property: did you mean "objectTypeName"\?/],
+  ["objectId missing", { parameters: parameters({ objectTypeName: "User" }) }, "parameters[0].subjects[0].objectId", /is required: a string/],
   // links
   ["links on a User", { parameters: parameters({ ...user(), links: { members: [user()] } }) }, "parameters[0].subjects[0].links", /only a Group subject may list linked members/],
   ["more members than a group may list", { parameters: parameters(group(manyUsers(50_001))) }, "parameters[0].subjects[0].links.members", /at most 50000 members \(use allMembers: true/],
@@ -282,5 +283,26 @@ describe("check makes no HTTP call", () => {
     expect(accepted.failures).toBeUndefined();
     expect(unknown.failures).toBeUndefined();
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+  });
+});
+
+describe("a misspelt key is reported once, with its right spelling", () => {
+  it("objectTypename inside a subject: one failure naming objectTypeName, no 'is required' beside it", () => {
+    const { failures } = checkInputs(
+      inputsWith({ parameters: parameters({ objectId: USER_ID, objectTypename: "User" }) }),
+    );
+    expect(failures).toEqual([
+      {
+        property: "parameters[0].subjects[0].objectTypename",
+        reason: 'is not a known property: did you mean "objectTypeName"?',
+      },
+    ]);
+  });
+
+  it("a key unlike any known one keeps the plain message", () => {
+    const { failures } = checkInputs(inputsWith({ somethingElse: "x" }));
+    expect(failures).toEqual([
+      { property: "somethingElse", reason: "is not a known property (check its spelling)" },
+    ]);
   });
 });
