@@ -87,6 +87,7 @@ function printSummary(resultsFile) {
   );
 }
 
+/** Build, CA, jest, summary; resolves with jest's exit code (1 when the build fails). */
 async function main() {
   if (build() !== 0) return 1;
   const ca = await testCertificateAuthority();

@@ -118,6 +118,7 @@ function watchPeakRss(intervalMs = 100) {
   };
 }
 
+/** Sends `sig` to `pid`; false when the process is gone. */
 function signal(pid, sig) {
   try {
     process.kill(pid, sig);
@@ -127,6 +128,7 @@ function signal(pid, sig) {
   }
 }
 
+/** Resolves after `ms`. */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -4,7 +4,9 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
+/** A number with `digits` decimals, or "–". */
 const fmt = (v, digits = 2) => (typeof v === "number" ? v.toFixed(digits) : "–");
+/** A met/not met mark for the tables. */
 const mark = (ok) => (ok === null || ok === undefined ? "–" : ok ? "yes" : "**no**");
 
 /** The heading and the line that says where and when the results were measured. */
@@ -104,6 +106,7 @@ function markdown(r) {
   return [...headerSection(r), ...p1Section(r), ...p2Section(r), ...p3Section(r), ...p4Section(r)].join("\n");
 }
 
+/** Text escaped for SVG. */
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** A "nice" tick step for a range. */

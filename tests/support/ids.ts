@@ -55,14 +55,20 @@ export const IDS = {
   },
 } as const;
 
-/** Short names of the ids, for the unit tests' tables. */
+// Short names of the ids, for the unit tests' tables.
+/** The Databricks app's service principal. */
 export const SP_ID: string = IDS.servicePrincipalId;
 /** Another service principal, for "the job path names another service principal". */
 export const OTHER_SP_ID: string = IDS.ambiguousServicePrincipalId;
+/** The Databricks SCIM job of SP_ID. */
 export const JOB_ID: string = IDS.jobId;
+/** The job schema's one rule. */
 export const RULE_ID: string = IDS.ruleId;
+/** The first member of the group. */
 export const USER_ID: string = IDS.userIds[0];
+/** The second member of the group. */
 export const USER_ID_2: string = IDS.userIds[1];
+/** The group assigned to the Databricks app. */
 export const GROUP_ID: string = IDS.groupId;
 
 /** The rules of the ambiguous jobs' schema. */
