@@ -79,8 +79,18 @@ describeWithPulumi("a whole group through pulumi up", () => {
 
   beforeEach(() => emulator.admin.clearRequests());
 
-  it("up of a 23-member group sends 5 requests, every member once, no 429", async () => {
-    const up = await stack.up();
+  it("up of a 23-member group sends 5 requests, every member once, no 429, and says so in one line naming the resource", async () => {
+    const diagnostics: string[] = [];
+    const up = await stack.up({
+      onEvent: (event) => {
+        if (event.diagnosticEvent) diagnostics.push(event.diagnosticEvent.message);
+      },
+    });
+    const outcome = diagnostics.filter((m) => m.includes("provisionOnDemand: Success"));
+    expect(outcome).toHaveLength(1);
+    expect(outcome[0]).toMatch(
+      /^team: provisionOnDemand: Success; members: 23 succeeded, 0 skipped, 0 failed of 23 sent in 5 requests \(request-id [0-9a-f-]{36}\)/,
+    );
     expect(up.summary.result).toBe("succeeded");
     expect(up.outputs.result.value).toBe("Success");
     expect(up.outputs.members.value).toMatchObject({
