@@ -85,28 +85,55 @@ function pfxToPem(bytes: Buffer, path: string, password: string | undefined): st
   ].join("\n");
 }
 
-/** Builds the credential that `settings` asks for. Throws an Error naming the missing key. */
+type Identity = typeof import("@azure/identity");
+type IdentityOptions = { authorityHost: string; disableInstanceDiscovery: boolean };
+
+/** A client certificate credential: a PEM by path (with its password), or a PKCS#12 converted to PEM. */
+function certificateCredential(identity: Identity, settings: GraphSettings, options: IdentityOptions) {
+  const certificate = certificateOptions(settings.clientCertificatePath!, settings.clientCertificatePassword);
+  const tenant = need(settings.tenantId, "tenantId", "Certificate");
+  const client = need(settings.clientId, "clientId", "Certificate");
+  return "certificate" in certificate
+    ? new identity.ClientCertificateCredential(tenant, client, certificate, options)
+    : new identity.ClientCertificateCredential(tenant, client, certificate, options);
+}
+
+/** A federated (OIDC) token as client assertion: the token itself, or a file re-read at each request. */
+function oidcCredential(identity: Identity, settings: GraphSettings, options: IdentityOptions) {
+  const tokenFile = settings.oidcTokenFilePath ?? process.env.AZURE_FEDERATED_TOKEN_FILE;
+  const token = settings.oidcToken;
+  if (!token && !tokenFile) {
+    throw new Error(
+      "OIDC authentication needs azuread:oidcToken or azuread:oidcTokenFilePath (or ARM_OIDC_TOKEN / ARM_OIDC_TOKEN_FILE_PATH)",
+    );
+  }
+  return new identity.ClientAssertionCredential(
+    need(settings.tenantId, "tenantId", "OIDC"),
+    need(settings.clientId, "clientId", "OIDC"),
+    async () => token ?? readFileSync(tokenFile!, "utf8").trim(),
+    options,
+  );
+}
+
+/** A managed identity (user-assigned when a client id is set). */
+function managedIdentityCredential(identity: Identity, settings: GraphSettings) {
+  // The identity library reads the endpoint from the environment when the credential is built.
+  if (settings.msiEndpoint) process.env.MSI_ENDPOINT = settings.msiEndpoint;
+  return settings.clientId
+    ? new identity.ManagedIdentityCredential({ clientId: settings.clientId })
+    : new identity.ManagedIdentityCredential();
+}
+
+/** Builds the credential that `settings` asks for, in Terraform's order. Throws an Error naming the missing key. */
 export function createCredential(settings: GraphSettings): ResolvedCredential {
-  const identity = require("@azure/identity") as typeof import("@azure/identity");
+  const identity = require("@azure/identity") as Identity;
   const options = {
     authorityHost: settings.authorityHost,
     disableInstanceDiscovery: settings.customAuthority,
   };
   const { tenantId, clientId } = settings;
   if (settings.clientCertificatePath) {
-    const certificate = certificateOptions(
-      settings.clientCertificatePath,
-      settings.clientCertificatePassword,
-    );
-    const tenant = need(tenantId, "tenantId", "Certificate");
-    const client = need(clientId, "clientId", "Certificate");
-    return {
-      method: "clientCertificate",
-      credential:
-        "certificate" in certificate
-          ? new identity.ClientCertificateCredential(tenant, client, certificate, options)
-          : new identity.ClientCertificateCredential(tenant, client, certificate, options),
-    };
+    return { method: "clientCertificate", credential: certificateCredential(identity, settings, options) };
   }
   if (settings.clientSecret) {
     return {
@@ -120,36 +147,12 @@ export function createCredential(settings: GraphSettings): ResolvedCredential {
     };
   }
   if (settings.useOidc || settings.oidcToken || settings.oidcTokenFilePath) {
-    const tokenFile = settings.oidcTokenFilePath ?? process.env.AZURE_FEDERATED_TOKEN_FILE;
-    const token = settings.oidcToken;
-    if (!token && !tokenFile) {
-      throw new Error(
-        "OIDC authentication needs azuread:oidcToken or azuread:oidcTokenFilePath (or ARM_OIDC_TOKEN / ARM_OIDC_TOKEN_FILE_PATH)",
-      );
-    }
-    return {
-      method: "oidc",
-      credential: new identity.ClientAssertionCredential(
-        need(tenantId, "tenantId", "OIDC"),
-        need(clientId, "clientId", "OIDC"),
-        async () => token ?? readFileSync(tokenFile!, "utf8").trim(),
-        options,
-      ),
-    };
+    return { method: "oidc", credential: oidcCredential(identity, settings, options) };
   }
-  if (settings.useMsi) {
-    // The identity library reads the endpoint from the environment when the credential is built.
-    if (settings.msiEndpoint) process.env.MSI_ENDPOINT = settings.msiEndpoint;
-    return {
-      method: "managedIdentity",
-      credential: clientId
-        ? new identity.ManagedIdentityCredential({ clientId })
-        : new identity.ManagedIdentityCredential(),
-    };
-  }
-  if (settings.useCli) {
+  if (settings.useMsi)
+    return { method: "managedIdentity", credential: managedIdentityCredential(identity, settings) };
+  if (settings.useCli)
     return { method: "azureCli", credential: new identity.AzureCliCredential({ tenantId }) };
-  }
   return { method: "default", credential: new identity.DefaultAzureCredential({ ...options, tenantId }) };
 }
 
