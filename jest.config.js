@@ -4,7 +4,7 @@
 //                tests/provider)
 //   e2e          the real Pulumi CLI and engine against the emulator (tests/e2e)
 // Shared harness code lives in tests/support (no tests there). Run through `npm test`
-// (scripts/test.js), which sets NODE_EXTRA_CA_CERTS and --experimental-vm-modules; pick projects with
+// (scripts/test.js), which sets NODE_EXTRA_CA_CERTS; pick projects with
 // `npm test -- --selectProjects unit integration`.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }];
 // The provider shell loads its implementation by package name; in these tests that is the source.
