@@ -7,7 +7,7 @@
 import type * as automation from "@pulumi/pulumi/automation";
 import type { RunningEmulator } from "../../src/emulator";
 import { inlineStack, loadPackage, ourOperations, ourResources } from "../support/automation";
-import { graphCalls, requestsOf, startTestEmulator } from "../support/emulator";
+import { addUsers, graphCalls, requestsOf, startTestEmulator } from "../support/emulator";
 import { createSandbox, describeWithPulumi, type PulumiSandbox } from "../support/pulumi";
 
 jest.setTimeout(5 * 60_000);
@@ -44,21 +44,8 @@ describeWithPulumi("a whole group through pulumi up", () => {
   };
 
   /** New directory users, made members of the fixture's group (as an administrator would). */
-  async function addMembers(n: number, base: number): Promise<string[]> {
-    const ids = Array.from(
-      { length: n },
-      (_, i) => `e2e00000-0000-4000-8000-${String(base + i).padStart(12, "0")}`,
-    );
-    await emulator.admin.addObjects({
-      users: ids.map((id) => ({
-        id,
-        displayName: `E2E ${id}`,
-        userPrincipalName: `${id}@emulator.onmicrosoft.com`,
-      })),
-    });
-    await emulator.admin.addGroupMembers(emulator.fixture.groupId, ids);
-    return ids;
-  }
+  const addMembers = (n: number, base: number) =>
+    addUsers(emulator, { n, base, prefix: "e2e00000-0000-4000-8000-", groupId: emulator.fixture.groupId });
 
   beforeAll(async () => {
     emulator = await startTestEmulator({ rateLimit: LIMIT, groupMembers: 23 });

@@ -7,7 +7,7 @@
 import type { RunningEmulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
 import { StderrCapture } from "../support/capture";
-import { requestsOf, startTestEmulator } from "../support/emulator";
+import { addUsers, requestsOf, startTestEmulator } from "../support/emulator";
 import { checkAndCreate, configureRequest, emulatorConfig, inputsFor } from "../support/provider";
 import { group, user } from "../support/subjects";
 
@@ -45,20 +45,7 @@ async function target() {
 }
 
 /** New directory users (not yet members of any group). */
-async function newUsers(n: number, base: number): Promise<string[]> {
-  const ids = Array.from(
-    { length: n },
-    (_, i) => `c0c10000-0000-4000-8000-${String(base + i).padStart(12, "0")}`,
-  );
-  await emulator.admin.addObjects({
-    users: ids.map((id) => ({
-      id,
-      displayName: `New ${id}`,
-      userPrincipalName: `${id}@emulator.onmicrosoft.com`,
-    })),
-  });
-  return ids;
-}
+const newUsers = (n: number, base: number) => addUsers(emulator, { n, base });
 
 const listed = (ids: string[], extra: Record<string, unknown> = {}) =>
   inputsFor(

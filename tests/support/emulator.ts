@@ -68,3 +68,28 @@ export function withTestEmulator(
   }
   if (reset) beforeEach(() => running?.admin.reset());
 }
+
+/**
+ * Adds `n` new directory users at run time (ids `prefix` + a 12-digit number from `base`) and, when
+ * `groupId` is given, makes them direct members of that group, as an administrator would.
+ */
+export async function addUsers(
+  emulator: RunningEmulator,
+  {
+    n,
+    base = 0,
+    prefix = "c0c10000-0000-4000-8000-",
+    groupId,
+  }: { n: number; base?: number; prefix?: string; groupId?: string },
+): Promise<string[]> {
+  const ids = Array.from({ length: n }, (_, i) => `${prefix}${String(base + i).padStart(12, "0")}`);
+  await emulator.admin.addObjects({
+    users: ids.map((id) => ({
+      id,
+      displayName: `User ${id}`,
+      userPrincipalName: `${id}@emulator.onmicrosoft.com`,
+    })),
+  });
+  if (groupId) await emulator.admin.addGroupMembers(groupId, ids);
+  return ids;
+}
