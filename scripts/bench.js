@@ -2,11 +2,13 @@
 // `npm run bench [-- OPTIONS]`: reads the options (bench/lib/options.js; `--help` lists them), builds
 // the package, finds or builds the Pulumi CLI (scripts/ensure-pulumi), then runs the benchmark in
 // bench/run.js against the project's emulator. Results go to bench/results/; docs/BENCHMARKS.md
-// explains them. A bad option exits 2 before anything is built.
+// explains them. A bad option exits 2 before anything is built. On a Node older than the supported
+// lines it first re-runs itself on a supported one (scripts/lib/nodeRuntime.js).
 "use strict";
 const { spawnSync } = require("node:child_process");
 const path = require("node:path");
 const { parseBenchArgs, usage } = require("../bench/lib/options");
+const { reexecOnSupportedNode } = require("./lib/nodeRuntime");
 const { ensurePulumiBin } = require("./lib/pulumiSandbox");
 
 const root = path.resolve(__dirname, "..");
@@ -54,15 +56,21 @@ function pulumiBinOrExit() {
   }
 }
 
+/** Build, CLI, then the benchmark; exits with its code. */
+function main(options) {
+  if (options.build) buildOrExit();
+  const bin = pulumiBinOrExit();
+  require(path.join(root, "bench/run.js"))
+    .main({ bin, plan: options.plan })
+    .then(
+      (code) => process.exit(code),
+      (error) => {
+        process.stderr.write(`bench failed: ${error.stack || error.message}\n`);
+        process.exit(2);
+      },
+    );
+}
+
+// Options first: --help and a bad option answer at once, on any Node.
 const options = optionsOrExit(process.argv.slice(2));
-if (options.build) buildOrExit();
-const bin = pulumiBinOrExit();
-require(path.join(root, "bench/run.js"))
-  .main({ bin, plan: options.plan })
-  .then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`bench failed: ${error.stack || error.message}\n`);
-      process.exit(2);
-    },
-  );
+if (!reexecOnSupportedNode(__filename, "npm run bench")) main(options);

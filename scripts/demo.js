@@ -5,13 +5,16 @@
 // Pulumi CLI (scripts/ensure-pulumi), starts the emulator, runs `pulumi up`, shows the outputs and what
 // the emulated target system (Databricks) now holds, then `pulumi destroy` and stops everything.
 // `--keep` leaves the stack and the emulator running and prints the commands to continue by hand.
-// Ctrl-C at any point stops the emulator and leaves no stray process.
+// Ctrl-C at any point stops the emulator and leaves no stray process. On a Node older than the
+// supported lines it first re-runs itself on a supported one (scripts/lib/nodeRuntime.js).
 "use strict";
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
+const { trustingEnv } = require("./lib/caTrust");
+const { reexecOnSupportedNode } = require("./lib/nodeRuntime");
 const {
   basicExampleConfig,
   basicExampleDir,
@@ -84,16 +87,19 @@ async function cleanup(code) {
   process.exit(code);
 }
 
-process.on("SIGINT", () => {
-  if (stopping) return;
-  stopping = true;
-  process.stderr.write("\nInterrupted: stopping the emulator and any running command…\n");
-  cleanup(130);
-});
-process.on("SIGTERM", () => {
-  stopping = true;
-  cleanup(143);
-});
+/** Ctrl-C or SIGTERM: stop the child and the emulator, then exit. */
+function handleSignals() {
+  process.on("SIGINT", () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write("\nInterrupted: stopping the emulator and any running command…\n");
+    cleanup(130);
+  });
+  process.on("SIGTERM", () => {
+    stopping = true;
+    cleanup(143);
+  });
+}
 
 /** Stage 1: dependencies, build, examples/basic's dependencies, the Pulumi CLI and the demo CA. */
 async function prepare() {
@@ -120,16 +126,16 @@ async function prepare() {
 
 /**
  * Node trusts NODE_EXTRA_CA_CERTS only from process start: after preparing, this script runs again
- * (stage 2) with it set, keeping stage 1's clock. Resolves with stage 2's exit code.
+ * (stage 2) with it naming the demo CA as well as whatever it named before (scripts/lib/caTrust.js),
+ * keeping stage 1's clock. Resolves with stage 2's exit code.
  */
 async function prepareAndRestart() {
   const { bin, caCertPath } = await prepare();
   const env = {
-    ...process.env,
+    ...trustingEnv(process.env, [caCertPath], { dir: caDir }),
     POD_DEMO_STAGE: "2",
     POD_DEMO_STARTED: String(started),
     POD_DEMO_BIN: bin,
-    NODE_EXTRA_CA_CERTS: caCertPath,
   };
   return run(process.execPath, [__filename, ...process.argv.slice(2)], { env });
 }
@@ -212,7 +218,10 @@ async function main() {
   else process.exit(await prepareAndRestart());
 }
 
-main().catch(async (error) => {
-  process.stderr.write(`\ndemo failed: ${error.message}\n`);
-  await cleanup(1);
-});
+if (!reexecOnSupportedNode(__filename, "npm run demo")) {
+  handleSignals();
+  main().catch(async (error) => {
+    process.stderr.write(`\ndemo failed: ${error.message}\n`);
+    await cleanup(1);
+  });
+}

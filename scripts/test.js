@@ -2,10 +2,12 @@
 // `npm test`: builds the package, makes the emulator's test CA, and runs jest with the CA trusted.
 //
 // Node reads NODE_EXTRA_CA_CERTS only when a process starts, so the CA must exist before jest does:
-// this script creates it, then starts jest with NODE_EXTRA_CA_CERTS pointing at it (the same way
-// users trust the emulator). Extra arguments go to jest, e.g. `npm test -- tests/unit`,
-// `npm test -- --selectProjects unit integration` (the projects: unit = no network, integration =
-// the emulator over HTTPS, e2e = the real Pulumi CLI; see jest.config.js).
+// this script creates it, then starts jest with NODE_EXTRA_CA_CERTS naming a file that trusts it in
+// addition to whatever the variable named before (a proxy's CA keeps working: scripts/lib/caTrust.js).
+// On a Node older than the supported lines it first re-runs itself on a supported one
+// (scripts/lib/nodeRuntime.js, docs/RUNTIMES.md). Extra arguments go to jest, e.g.
+// `npm test -- tests/unit`, `npm test -- --selectProjects unit integration` (the projects: unit = no
+// network, integration = the emulator over HTTPS, e2e = the real Pulumi CLI; see jest.config.js).
 //
 // It ends with two plain lines for CI log readers, read from jest's JSON results:
 //   e2e: 25 ran against pulumi v3.274.1      (or why fewer ran: scripts/lib/e2eSummary.js)
@@ -15,7 +17,9 @@ const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { trustingEnv } = require("./lib/caTrust");
 const { e2eSummaryLine } = require("./lib/e2eSummary");
+const { reexecOnSupportedNode } = require("./lib/nodeRuntime");
 const { ensurePulumiBin, pulumiVersion } = require("./lib/pulumiSandbox");
 
 const root = path.resolve(__dirname, "..");
@@ -45,13 +49,12 @@ async function testCertificateAuthority() {
   return { caDir, caCertPath };
 }
 
-/** The environment jest runs in: the CA trusted, its folder for the tests' emulators. */
-function jestEnv({ caDir, caCertPath }) {
-  return {
-    ...process.env,
-    NODE_EXTRA_CA_CERTS: caCertPath,
-    PROVISION_ON_DEMAND_TEST_CA_DIR: caDir,
-  };
+/**
+ * The environment jest runs in: `base` with the test CA trusted besides what its NODE_EXTRA_CA_CERTS
+ * named (a bundle of both in the CA's folder when needed), and the CA's folder for the tests' emulators.
+ */
+function jestEnv({ caDir, caCertPath }, base = process.env) {
+  return { ...trustingEnv(base, [caCertPath], { dir: caDir }), PROVISION_ON_DEMAND_TEST_CA_DIR: caDir };
 }
 
 /** Runs jest with `args`, writing its JSON results to `resultsFile`; returns the exit code. */
@@ -97,10 +100,14 @@ async function main() {
   return code;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+if (require.main === module && !reexecOnSupportedNode(__filename, "npm test")) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { jestEnv };

@@ -26,7 +26,7 @@ export interface PulumiSandbox {
   readonly backendDir: string;
   /** The Pulumi install root (parent of bin/), for `PulumiCommand.get({ root })`. */
   readonly pulumiRoot: string;
-  /** Only the variables the sandbox sets (PATH, PULUMI_*, NODE_EXTRA_CA_CERTS). */
+  /** Only the variables the sandbox sets (PATH, PULUMI_*, NODE_EXTRA_CA_CERTS: the given CA and the caller's, combined). */
   readonly vars: Record<string, string>;
   /** The whole environment for the CLI and the Automation API. Callers may add variables. */
   readonly env: Record<string, string>;

@@ -10,6 +10,7 @@ const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { combinedCaFile } = require("./caTrust");
 
 /** The repository root. */
 const repoRoot = path.resolve(__dirname, "../..");
@@ -44,9 +45,10 @@ function pulumiVersion(bin) {
 
 /**
  * The variables the sandbox sets: PATH with `bin` first, PULUMI_HOME, the file backend, the
- * passphrase, no update check or plugin acquisition, and the CA that the CLI's children must trust.
+ * passphrase, no update check or plugin acquisition, and the CA file that the CLI's children must
+ * trust: `caFile`, which trusts `caCertPath` in addition to what the caller's NODE_EXTRA_CA_CERTS did.
  */
-function sandboxVariables({ bin, homeDir, backendDir, passphrase, caCertPath, basePath }) {
+function sandboxVariables({ bin, homeDir, backendDir, passphrase, caFile, basePath }) {
   const vars = {
     PATH: `${bin}${path.delimiter}${basePath}`,
     PULUMI_HOME: homeDir,
@@ -57,7 +59,7 @@ function sandboxVariables({ bin, homeDir, backendDir, passphrase, caCertPath, ba
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
   };
   // Node reads this only when a process starts: the provider process must inherit it.
-  if (caCertPath) vars.NODE_EXTRA_CA_CERTS = caCertPath;
+  if (caFile) vars.NODE_EXTRA_CA_CERTS = caFile;
   return vars;
 }
 
@@ -77,7 +79,10 @@ function sandboxEnv(base, vars) {
 
 /**
  * Makes a sandbox in `dir` (created if missing) or in a new temporary folder named after `prefix`.
- * `cleanup()` removes the folder.
+ * `cleanup()` removes the folder. With `caCertPath`, NODE_EXTRA_CA_CERTS names a file that trusts it
+ * and whatever `baseEnv`'s NODE_EXTRA_CA_CERTS named (that file itself when it holds both, as under
+ * `npm test`; else a bundle in the sandbox folder), so that a proxy's CA keeps working for the CLI's
+ * children (`npm install` in a program, plugin downloads).
  */
 function createPulumiSandbox({
   bin,
@@ -92,12 +97,15 @@ function createPulumiSandbox({
   const backendDir = path.join(root, "backend");
   fs.mkdirSync(homeDir, { recursive: true });
   fs.mkdirSync(backendDir, { recursive: true });
+  const caFile = caCertPath
+    ? combinedCaFile([baseEnv.NODE_EXTRA_CA_CERTS, caCertPath], { dir: root })
+    : undefined;
   const vars = sandboxVariables({
     bin,
     homeDir,
     backendDir,
     passphrase,
-    caCertPath,
+    caFile,
     basePath: baseEnv.PATH ?? "",
   });
   return {
