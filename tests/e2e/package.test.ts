@@ -3,16 +3,16 @@
  * node_modules, no symlink to this repo), deployed with `pulumi up`, credentials and endpoints from
  * ARM_* / PROVISION_ON_DEMAND_* / AZURE_AUTHORITY_HOST environment variables instead of stack config.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../../src/emulator";
 import { environmentFor } from "../../src/emulator/cli";
-import { basicExampleConfig, basicExampleDir, repoRoot } from "../../scripts/lib/pulumiSandbox";
+import { basicExampleConfig, basicExampleDir } from "../../scripts/lib/pulumiSandbox";
 import { pulumiOk } from "../support/commands";
 import { graphCalls } from "../support/emulator";
 import { filesContaining } from "../support/files";
 import { describeWithPulumi, withEmulatorAndSandbox, type PulumiSandbox } from "../support/pulumi";
+import { installProject, packPackage, tarballDependencies } from "../support/tarball";
 
 jest.setTimeout(6 * 60_000);
 
@@ -26,32 +26,15 @@ describeWithPulumi("the npm package installed from its tarball", () => {
     sandbox = made;
     project = path.join(sandbox.dir, "project");
     fs.mkdirSync(project);
-    const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", project], {
-      cwd: repoRoot,
-      encoding: "utf8",
-    })
-      .trim()
-      .split("\n")
-      .pop()!;
+    const tarball = packPackage(project);
     for (const file of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) {
       fs.copyFileSync(path.join(basicExampleDir, file), path.join(project, file));
     }
-    const pulumiVersion = require(path.join(repoRoot, "node_modules/@pulumi/pulumi/package.json")).version;
-    fs.writeFileSync(
-      path.join(project, "package.json"),
-      JSON.stringify({
-        name: "tarball-user",
-        private: true,
-        main: "index.ts",
-        dependencies: {
-          "@pulumi/pulumi": pulumiVersion,
-          "pulumi-azuread-provision-on-demand": `file:./${tarball}`,
-        },
-      }),
-    );
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
-      cwd: project,
-      stdio: "inherit",
+    await installProject(project, {
+      name: "tarball-user",
+      private: true,
+      main: "index.ts",
+      dependencies: tarballDependencies(tarball),
     });
     // Credentials and endpoints the way CI systems pass them: environment variables, no stack config.
     // What `graph-emulator --json` prints under "env": ARM_*, the Graph URL, the authority host, the CA.
