@@ -16,8 +16,9 @@ function e2eFiles(results, e2eDir) {
 }
 
 /**
- * Counts of the e2e files and tests: files selected, tests that ran (passed or failed), tests skipped
- * for want of a CLI, and CI's missing-CLI failures.
+ * Counts of the e2e files and tests: files selected, files that failed to run (no test result: a
+ * compile error, a throw at load), tests that ran (passed or failed), tests skipped for want of a
+ * CLI, and CI's missing-CLI failures.
  */
 function e2eCounts(results, e2eDir) {
   const files = e2eFiles(results, e2eDir);
@@ -26,6 +27,9 @@ function e2eCounts(results, e2eDir) {
   const noCli = (a) => (a.ancestorTitles ?? []).some((title) => title.endsWith(NO_CLI_MARK));
   return {
     files: files.length,
+    brokenFiles: files.filter(
+      (file) => file.status === "failed" && (file.assertionResults ?? []).length === 0,
+    ).length,
     ran: assertions.filter((a) => (a.status === "passed" || a.status === "failed") && !needsCli(a)).length,
     skippedNoCli: assertions.filter(noCli).length,
     failedNoCli: assertions.filter(needsCli).length,
@@ -40,6 +44,12 @@ function e2eCounts(results, e2eDir) {
 function e2eSummaryLine(results, e2eDir, version) {
   const c = e2eCounts(results, e2eDir);
   if (c.files === 0) return "e2e: 0 ran (no end-to-end test was selected)";
+  const broken = c.brokenFiles > 0 ? `; ${c.brokenFiles} e2e test files failed to run` : "";
+  return e2eCliLine(c, version) + broken;
+}
+
+/** The part of the e2e line that says whether, and against which CLI, the e2e tests ran. */
+function e2eCliLine(c, version) {
   if (c.failedNoCli > 0) {
     const suites = c.failedNoCli === 1 ? "1 suite" : `${c.failedNoCli} suites`;
     return `e2e: ${c.ran} ran; ${suites} failed: no Pulumi CLI, and on CI that is a failure`;
