@@ -10,7 +10,10 @@
  * - Retry-After: `pause(key, until)` holds the key's queue until then.
  * - Adaptive: a 429 that arrives although the pacer kept to its budget means another process (a
  *   second `pulumi up` on the same app) spends the same budget. `throttled(key)` then halves the
- *   key's pace (down to a quarter); every answered request wins back 5 % of the full pace.
+ *   key's pace (down to a quarter); every answered request wins back 5 % of the full pace. Below the
+ *   full pace, requests also leave evenly spread (one per window / count) rather than in bursts of
+ *   `count`: two deployments slowed to half each would otherwise still send burst against burst into
+ *   the same window and keep drawing 429s (docs/BENCHMARKS.md, "Adaptive pacing").
  */
 import type { RateLimit } from "../duration";
 import { formatRateLimit } from "../duration";
@@ -140,7 +143,9 @@ export class Pacer {
     lane.slots = lane.slots.filter((slot) => stamp(slot) > now - window);
     const stamps = lane.slots.map(stamp).sort((a, b) => a - b);
     const slotFree = stamps.length < count ? now : stamps[stamps.length - count] + window;
-    return Math.max(now, slotFree, lane.blockedUntil);
+    // Slowed down: one request per window / count after the latest, so bursts cannot collide.
+    const spread = lane.pace < 1 && stamps.length > 0 ? stamps[stamps.length - 1] + window / count : now;
+    return Math.max(now, slotFree, spread, lane.blockedUntil);
   }
 
   /** Serves the head of the queue while the budget allows; fails callers that cannot be served in time. */

@@ -223,7 +223,9 @@ describe("adaptive pace: 429s caused by another client slow the key down, answer
     pacer.throttled("k");
     const paces: number[] = [];
     for (let i = 0; i < 30; i++) {
-      (await pacer.acquire("k")).settle();
+      const slot = pacer.acquire("k");
+      await jest.advanceTimersByTimeAsync(1_000); // slowed down, requests leave spread out
+      (await slot).settle();
       paces.push(pacer.paceOf("k"));
     }
     expect(paces[0]).toBeGreaterThan(0.25);
@@ -235,10 +237,30 @@ describe("adaptive pace: 429s caused by another client slow the key down, answer
   it("a booked request that is not answered yet wins nothing back", async () => {
     const pacer = new Pacer({ count: 100, windowMs: 1_000 });
     pacer.throttled("k");
-    const slots = await Promise.all([1, 2, 3].map(() => pacer.acquire("k")));
+    const booked = Promise.all([1, 2, 3].map(() => pacer.acquire("k")));
+    await jest.advanceTimersByTimeAsync(10_000);
+    const slots = await booked;
     expect(pacer.paceOf("k")).toBe(0.5);
     slots[0].settle();
     expect(pacer.paceOf("k")).toBeGreaterThan(0.5);
+  });
+
+  it("slowed down, requests leave spread evenly over the window instead of in bursts; at full pace, in bursts", async () => {
+    const pacer = new Pacer({ count: 5, windowMs: 2_000 });
+    const full = Array.from({ length: 5 }, () => waiter(pacer, "full"));
+    pacer.throttled("slowed"); // window 4 000 + 150 ms: one request per 830 ms, then less as it recovers
+    const slowed = Array.from({ length: 5 }, () => waiter(pacer, "slowed"));
+    await jest.advanceTimersByTimeAsync(10_000);
+
+    expect(full.map((w) => w.servedAt)).toEqual([0, 0, 0, 0, 0]);
+    const times = slowed.map((w) => w.servedAt!);
+    expect(times[0]).toBe(0);
+    // Each gap is window / count at the pace when it began: 50 %, then 55, 60, 65 as answers win pace back.
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    const expected = [0.5, 0.55, 0.6, 0.65].map((pace) => (2_000 / pace + MARGIN) / 5);
+    gaps.forEach((gap, i) => expect(Math.abs(gap - expected[i])).toBeLessThanOrEqual(1));
+    // Still no more than `count` in a (stretched) window.
+    expect(times[4] - times[0]).toBeLessThan(4_000 + MARGIN);
   });
 
   it("with pacing off, throttled() and pause() change nothing", async () => {
