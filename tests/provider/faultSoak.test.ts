@@ -187,7 +187,7 @@ it(`${CREATES} creates against random faults (seed ${SEED}): each ends in time, 
         .map((fault) => ({ fault, afterMs: Math.floor(rng() * 800) }));
 
       const creates = users.slice(wave * WAVE, (wave + 1) * WAVE).map(async (userId) => {
-        const timeoutSeconds = 4 + Math.floor(rng() * 4); // 4–7 s
+        const timeoutSeconds = 3 + Math.floor(rng() * 4); // 3–6 s
         const startAfterMs = Math.floor(rng() * 500);
         await new Promise((resolve) => setTimeout(resolve, startAfterMs));
         const t = Date.now();
