@@ -86,7 +86,11 @@ function pfxToPem(bytes: Buffer, path: string, password: string | undefined): st
 }
 
 type Identity = typeof import("@azure/identity");
-type IdentityOptions = { authorityHost: string; disableInstanceDiscovery: boolean };
+type IdentityOptions = {
+  authorityHost: string;
+  disableInstanceDiscovery: boolean;
+  retryOptions: { maxRetries: number };
+};
 
 /** A client certificate credential: a PEM by path (with its password), or a PKCS#12 converted to PEM. */
 function certificateCredential(identity: Identity, settings: GraphSettings, options: IdentityOptions) {
@@ -130,6 +134,8 @@ export function createCredential(settings: GraphSettings): ResolvedCredential {
   const options = {
     authorityHost: settings.authorityHost,
     disableInstanceDiscovery: settings.customAuthority,
+    // Our retry loop owns retries, bounded by the create's deadline; identity's own would run outside it.
+    retryOptions: { maxRetries: 0 },
   };
   const { tenantId, clientId } = settings;
   if (settings.clientCertificatePath) {

@@ -196,7 +196,14 @@ export class TimeoutExceededError extends ProvisionOnDemandError {
       `${options.target?.operation ?? "the create"} did not succeed within the create timeout of ` +
         `${options.timeoutSeconds}s${waiting} (${options.attempts} attempt${options.attempts === 1 ? "" : "s"})` +
         `${targetSuffix(options.target)}${last}. Raise customTimeouts.create to wait longer.`,
-      { ...options, code: "Timeout" },
+      {
+        // The ids of the last answer, so that a timeout after HTTP answers still names them.
+        ...(options.cause instanceof ProvisionOnDemandError
+          ? { requestId: options.cause.requestId, clientRequestId: options.cause.clientRequestId }
+          : {}),
+        ...options,
+        code: "Timeout",
+      },
     );
     this.timeoutSeconds = options.timeoutSeconds;
     this.attempts = options.attempts;
