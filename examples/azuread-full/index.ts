@@ -116,4 +116,6 @@ export const result = provisioning.result;
 export const ruleId = provisioning.parameters.apply((p) => p[0].ruleId);
 export const steps = provisioning.steps.apply((s) => s.map((step) => `${step.type}: ${step.status}`));
 export const requestId = provisioning.requestId;
-export const members = provisioning.members.apply((m) => m && `${m.succeeded}/${m.total} provisioned, ${m.failed} failed`);
+export const members = provisioning.members.apply(
+  (m) => m && `${m.succeeded}/${m.total} provisioned, ${m.failed} failed`,
+);
