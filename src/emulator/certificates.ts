@@ -214,7 +214,23 @@ async function waitForFile(file: string, timeoutMs: number): Promise<void> {
  * if it is valid for at least another day. Safe when several processes call it at once on the same
  * folder: exactly one CA is written and every caller gets it.
  */
-export async function ensureCertificateAuthority(dir: string): Promise<CertificateAuthorityFiles> {
+export function ensureCertificateAuthority(dir: string): Promise<CertificateAuthorityFiles> {
+  // Callers in one process share one attempt: generating a CA key is seconds of CPU, and racing
+  // callers would each generate one only to find another's published. Other processes still race
+  // safely through publishIfAbsent.
+  const key = path.resolve(dir);
+  let attempt = attempts.get(key);
+  if (!attempt) {
+    attempt = ensureOnce(dir).finally(() => attempts.delete(key));
+    attempts.set(key, attempt);
+  }
+  return attempt;
+}
+
+/** The CA attempts under way in this process, by folder. */
+const attempts = new Map<string, Promise<CertificateAuthorityFiles>>();
+
+async function ensureOnce(dir: string): Promise<CertificateAuthorityFiles> {
   await fs.mkdir(dir, { recursive: true });
   const caCertPath = path.join(dir, CA_CERT_FILE);
   const caKeyPath = path.join(dir, CA_KEY_FILE);
