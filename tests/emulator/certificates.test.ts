@@ -7,14 +7,14 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-
-// Each case generates RSA keys: seconds of CPU on a busy 2-core machine. A safety net, not a target.
-jest.setTimeout(30_000);
   createCertificateAuthority,
   createServerCertificate,
   ensureCertificateAuthority,
   startEmulator,
 } from "../../src/emulator";
+
+// Each case generates RSA keys: seconds of CPU on a busy 2-core machine. A safety net, not a target.
+jest.setTimeout(30_000);
 
 let dir: string;
 beforeEach(async () => {
