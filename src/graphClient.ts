@@ -6,7 +6,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { RateLimit } from "./duration";
-import type { Client } from "@microsoft/microsoft-graph-client";
 import { createCredential } from "./graph/credential";
 import { GraphRequestError, type GraphCallTarget } from "./graph/errors";
 import { toGraphRequestError } from "./graph/errorMapping";
@@ -16,7 +15,7 @@ import type { GraphApiVersion, ProvisionParameter } from "./graph/model";
 import { withRetries } from "./graph/retry";
 import type { SynchronizationSchema } from "./graph/rules";
 import { GRAPH_DIRECTORY_READ_LIMIT, type GraphSettings } from "./graph/settings";
-import { ResponseCapture, createTransport } from "./graph/transport";
+import { createTransport, type GraphTransport } from "./graph/transport";
 
 /** How long one HTTP attempt may take before it counts as "no answer" and is retried. */
 const ATTEMPT_TIMEOUT_MS = 120_000;
@@ -54,7 +53,7 @@ export interface GraphClientOptions {
 
 /** A Graph client bound to one credential. Get it with `graphClientFor(settings)`. */
 export class GraphClient {
-  private readonly transport: Client;
+  private readonly transport: GraphTransport;
   /** Paces provisionOnDemand POSTs (Graph's 5 per 10 s). */
   private readonly pacer: Pacer;
   /** Paces directory reads (a group's member pages). */
@@ -155,16 +154,16 @@ export class GraphClient {
     let schema = this.schemas.get(key);
     if (!schema) {
       const target = { ...options.target, operation: "get job schema" };
-      schema = this.call({ ...options, target }, (signal, clientRequestId) =>
-        this.transport
-          .api(
-            `/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${encodeURIComponent(jobId)}/schema`,
-          )
-          .version(options.apiVersion)
-          .header("client-request-id", clientRequestId)
-          .option("signal", signal)
-          .get(),
-      );
+      schema = this.call({ ...options, target }, async (signal, clientRequestId) => {
+        const answer = await this.transport.send({
+          method: "GET",
+          path: `/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${encodeURIComponent(jobId)}/schema`,
+          version: options.apiVersion,
+          clientRequestId,
+          signal,
+        });
+        return answer.body as SynchronizationSchema;
+      });
       this.schemas.set(key, schema);
       schema.catch(() => this.schemas.delete(key));
     }
@@ -180,17 +179,14 @@ export class GraphClient {
     return this.call(
       options,
       async (signal, clientRequestId) => {
-        const capture = new ResponseCapture();
-        const body = await this.transport
-          .api(
-            `/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${encodeURIComponent(jobId)}/provisionOnDemand`,
-          )
-          .version(options.apiVersion)
-          .header("client-request-id", clientRequestId)
-          .option("signal", signal)
-          .middlewareOptions([capture])
-          .post({ parameters });
-        const requestId = capture.response?.headers.get("request-id") ?? "";
+        const { body, requestId } = await this.transport.send({
+          method: "POST",
+          path: `/servicePrincipals/${servicePrincipalId}/synchronization/jobs/${encodeURIComponent(jobId)}/provisionOnDemand`,
+          version: options.apiVersion,
+          clientRequestId,
+          signal,
+          body: { parameters },
+        });
         return { body, requestId, clientRequestId };
       },
       this.pacer,
@@ -217,13 +213,16 @@ export class GraphClient {
       const url: string = next;
       const body = await this.call(
         { ...options, target },
-        (signal, clientRequestId) =>
-          this.transport
-            .api(url)
-            .version(options.apiVersion)
-            .header("client-request-id", clientRequestId)
-            .option("signal", signal)
-            .get() as Promise<{ value?: { id?: unknown }[]; "@odata.nextLink"?: unknown }>,
+        async (signal, clientRequestId) =>
+          (
+            await this.transport.send({
+              method: "GET",
+              path: url,
+              version: options.apiVersion,
+              clientRequestId,
+              signal,
+            })
+          ).body as { value?: { id?: unknown }[]; "@odata.nextLink"?: unknown } | undefined,
         this.readPacer,
       );
       for (const member of body?.value ?? [])
