@@ -159,3 +159,19 @@ export async function update(
     return { outs };
   });
 }
+
+/**
+ * The serialised shell's entry for configure, check, diff and create: one function in the state
+ * instead of four (provisionOnDemand.ts says why). It tells the calls apart by their arguments, as
+ * the dynamic-provider host passes them: `diff(id, olds, news)` is the only one whose first argument
+ * is a string, `check(olds, news)` the only other one with a second argument, `configure(req)` gets
+ * the `{ config }` request, and `create(inputs)` the rest.
+ */
+export function dispatch(first: unknown, second?: unknown, third?: unknown): Promise<unknown> {
+  if (typeof first === "string")
+    return diff(first, second as Record<string, unknown>, third as Record<string, unknown>);
+  if (second !== undefined) return check(first as Record<string, unknown>, second as Record<string, unknown>);
+  const config = (first as { config?: { get?: unknown } } | undefined)?.config;
+  if (typeof config?.get === "function") return configure(first as dynamic.ConfigureRequest);
+  return create(first as Record<string, unknown>);
+}
