@@ -57,6 +57,12 @@ export interface SynchronizationJobProvisionOnDemandArgs {
   apiVersion?: pulumi.Input<GraphApiVersion>;
   /** Whether a provisioning outcome of `Failure` fails the deployment. Default `true`. */
   failOnProvisioningError?: pulumi.Input<boolean>;
+  /**
+   * Which provisioning steps `steps` records: `"problems"` (default) those of reports that did not
+   * succeed, `"all"` every step, successful ones included (at most 1,000). Takes effect at the next
+   * provisioning; changing it alone provisions nothing.
+   */
+  recordSteps?: pulumi.Input<"problems" | "all">;
 }
 
 /**
@@ -116,9 +122,9 @@ export class SynchronizationJobProvisionOnDemand extends pulumi.dynamic.Resource
   declare public readonly errorCode: pulumi.Output<string>;
   /** The error message of the failing or skipping report; `""` when every report succeeded. */
   declare public readonly errorMessage: pulumi.Output<string>;
-  /** Provisioning steps: every report's for one request, else those of reports that did not succeed (at most 50). */
+  /** Provisioning steps of reports that did not succeed (at most 50); every step with `recordSteps: "all"`. */
   declare public readonly steps: pulumi.Output<ProvisioningStep[]>;
-  /** How many steps `steps` leaves out. */
+  /** How many steps `steps` leaves out (those of successful reports, by default). */
   declare public readonly stepsOmitted: pulumi.Output<number>;
   /** What happened to the group's members (counts, the first problems), when the resource provisions a group. */
   declare public readonly members: pulumi.Output<MemberOutcome | null>;

@@ -27,6 +27,8 @@ const provisioning = new SynchronizationJobProvisionOnDemand("example", {
   ],
   // Change a trigger to provision again on the next `pulumi up`.
   triggers: { members: memberIds.join(",") },
+  // Record every provisioning step, successful ones too (by default only those that did not succeed).
+  recordSteps: "all",
 });
 
 export const result = provisioning.result;

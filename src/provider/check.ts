@@ -241,6 +241,7 @@ const inputs = z
     ).default("beta"),
     failOnProvisioningError: orUnknown(z.boolean({ error: "must be true or false" })).default(true),
     resourceName: z.string({ error: "must be a string" }).max(MAX_ID_LENGTH).optional(),
+    recordSteps: orUnknown(z.enum(["problems", "all"], { error: 'must be "problems" or "all"' })).optional(),
     createTimeoutSeconds: orUnknown(
       z.number({ error: "must be a number of seconds" }).positive({ error: "must be greater than 0" }),
     ).default(DEFAULT_CREATE_TIMEOUT_SECONDS),
@@ -299,6 +300,7 @@ const KNOWN_KEYS = [
   "failOnProvisioningError",
   "createTimeoutSeconds",
   "resourceName",
+  "recordSteps",
   "ruleId",
   "subjects",
   "objectId",

@@ -228,7 +228,11 @@ export async function provision(
   const progress =
     group && members.length > 0 ? { groupId: group.subject.objectId, members: members.length } : undefined;
   const { results, answers } = await run(context, call, requests, progress);
-  const outcome = combineAnswers(results, group ? memberRun(group, members, members, new Set()) : undefined);
+  const outcome = combineAnswers(
+    results,
+    group ? memberRun(group, members, members, new Set()) : undefined,
+    inputs.recordSteps,
+  );
   settle(inputs, call, outcome, answers, context);
   return {
     id: randomUUID(),
@@ -284,7 +288,11 @@ export async function provisionMemberChanges(
     groupId: group.subject.objectId,
     members: sent.length,
   });
-  const outcome = combineAnswers(results, memberRun(group, members, sent, new Set(removed), memberIds));
+  const outcome = combineAnswers(
+    results,
+    memberRun(group, members, sent, new Set(removed), memberIds),
+    inputs.recordSteps,
+  );
   settle(inputs, call, outcome, answers, context);
   return outputs(inputs, parameters, outcome, answers[answers.length - 1].requestId);
 }

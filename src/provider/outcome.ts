@@ -1,13 +1,22 @@
 /**
  * Many answers, one outcome: `result` is the worst report of all requests, `steps` stays bounded,
  * and a group's members get compact counts plus the first few that did not succeed.
+ *
+ * The steps policy: by default (`recordSteps` absent or `"problems"`) only the steps of reports that
+ * did not succeed are recorded, at most MAX_STEPS; `stepsOmitted` counts the others. The steps of a
+ * successful export say nothing the `result` does not, yet they were the largest part of a
+ * resource's state (~0.7 KB of ~2.9 KB besides the provider text, docs/BENCHMARKS.md P4), and the
+ * engine rewrites the whole state after every operation. `recordSteps: "all"` records every step,
+ * successful ones included, at most MAX_ALL_STEPS.
  */
 import type { ProvisioningResult, ProvisioningStatus, ProvisioningStep } from "../graph/model";
 import { worst } from "../graph/result";
-import type { MemberOutcome, MemberProblem } from "./state";
+import type { MemberOutcome, MemberProblem, RecordSteps } from "./state";
 
-/** Most steps recorded when a resource made more than one request. */
+/** Most steps recorded by default (those of reports that did not succeed). */
 export const MAX_STEPS = 50;
+/** Most steps recorded with `recordSteps: "all"`. */
+export const MAX_ALL_STEPS = 1000;
 /** Most members listed in `members.problems`. */
 export const MAX_PROBLEMS = 20;
 
@@ -93,10 +102,15 @@ function memberOutcome(answers: readonly ProvisioningResult[], run: MemberRun, r
 }
 
 /**
- * Combines the answers of one run. Steps: all of them for a single request (as Graph answered),
- * else only those of reports that did not succeed, at most MAX_STEPS.
+ * Combines the answers of one run. Steps, as `recordSteps` says (the module comment): by default
+ * those of reports that did not succeed, at most MAX_STEPS; with `"all"` every step as Graph answered,
+ * at most MAX_ALL_STEPS.
  */
-export function combineAnswers(answers: readonly ProvisioningResult[], run?: MemberRun): RunOutcome {
+export function combineAnswers(
+  answers: readonly ProvisioningResult[],
+  run?: MemberRun,
+  recordSteps: RecordSteps = "problems",
+): RunOutcome {
   const removed = run?.removed ?? new Set<string>();
   const counted = answers
     .flatMap((a) => a.reports)
@@ -104,8 +118,8 @@ export function combineAnswers(answers: readonly ProvisioningResult[], run?: Mem
   const result = worst(counted.map((r) => r.result));
   const allSteps = answers.flatMap((a) => a.steps);
   const steps =
-    answers.length <= 1
-      ? allSteps
+    recordSteps === "all"
+      ? allSteps.slice(0, MAX_ALL_STEPS)
       : counted
           .filter((r) => r.result !== "Success")
           .flatMap((r) => r.steps)

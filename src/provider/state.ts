@@ -12,6 +12,9 @@ import type {
   SubjectObjectTypeName,
 } from "../graph/model";
 
+/** Which provisioning steps the outputs record: `problems` (default: those of reports that did not succeed) or `all`. */
+export type RecordSteps = "problems" | "all";
+
 /** Where a parameter's rule id came from: the program (`input`) or the job's schema (`schema`). */
 export type RuleIdSource = "input" | "schema";
 
@@ -56,6 +59,8 @@ export interface ProvisionOnDemandInputs {
   readonly createTimeoutSeconds: number;
   /** The resource's name in the program, so that diagnostic lines can say whose they are. */
   readonly resourceName?: string;
+  /** Which provisioning steps the outputs record; absent means `problems`. */
+  readonly recordSteps?: RecordSteps;
 }
 
 /** A parameter after create: the rule id is known, and where it came from is recorded. */
@@ -111,7 +116,7 @@ export interface ProvisionOnDemandOutputs
   extends Omit<ProvisionOnDemandInputs, "parameters">, Omit<ProvisioningResult, "reports"> {
   /** The parameters as sent, each with its rule id. */
   readonly parameters: ResolvedProvisionParameter[];
-  /** Provisioning steps: every report's for a single request, else only those of reports that did not succeed (capped). */
+  /** Provisioning steps: those of reports that did not succeed (capped), or every step with `recordSteps: "all"`. */
   readonly steps: ProvisioningStep[];
   /** How many steps `steps` leaves out. */
   readonly stepsOmitted: number;

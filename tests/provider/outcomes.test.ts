@@ -39,8 +39,11 @@ describe.each([
 ] as const)("a successful provisioning, %s answer shape (through %s)", (shape, _label, driver) => {
   beforeEach(() => emulator.admin.updateSettings({ shape }));
 
-  it("returns result Success with every step, and Graph's request-id of the POST", async () => {
-    const news = inputsFor(emulator, [user(IDS.userIds[0].toUpperCase())], { triggers: { round: "1" } });
+  it("returns result Success with every step (recordSteps: all), and Graph's request-id of the POST", async () => {
+    const news = inputsFor(emulator, [user(IDS.userIds[0].toUpperCase())], {
+      triggers: { round: "1" },
+      recordSteps: "all",
+    });
     const { id, outs } = await checkAndCreate(driver, news);
 
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -64,11 +67,18 @@ describe.each([
     ]);
   });
 
+  it("records no steps of a successful report by default, and counts them in stepsOmitted", async () => {
+    const { outs } = await checkAndCreate(driver, inputsFor(emulator, [user(IDS.userIds[3])]));
+    expect(outs.result).toBe("Success");
+    expect(outs.steps).toEqual([]);
+    expect(outs.stepsOmitted).toBe(STEP_TYPES.length);
+  });
+
   it("returns outputs the engine can store: no undefined anywhere, every normalised input, ruleIdSource", async () => {
     const news = inputsFor(
       emulator,
       [{ objectId: IDS.groupId, objectTypeName: "Group", links: { members: [user(IDS.userIds[1])] } }],
-      { apiVersion: "v1.0", failOnProvisioningError: false },
+      { apiVersion: "v1.0", failOnProvisioningError: false, recordSteps: "all" },
       {},
     );
     const { outs } = await checkAndCreate(driver, news);
