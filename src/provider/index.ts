@@ -4,6 +4,8 @@
  * cache and pacer — lives once per provider process and is never serialised into Pulumi state.
  * Everything that leaves this module (errors, log lines, outputs) passes the one redaction step.
  */
+// First: in the provider host it turns on Node's compile cache before anything heavy is loaded.
+import { flushCompileCache } from "./compileCache";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { graphClientFor } from "../graphClient";
 import { redact, redactDeep } from "../graph/redact";
@@ -173,5 +175,6 @@ export function dispatch(first: unknown, second?: unknown, third?: unknown): Pro
   if (second !== undefined) return check(first as Record<string, unknown>, second as Record<string, unknown>);
   const config = (first as { config?: { get?: unknown } } | undefined)?.config;
   if (typeof config?.get === "function") return configure(first as dynamic.ConfigureRequest);
-  return create(first as Record<string, unknown>);
+  // After the first create everything it needs (identity, MSAL) is loaded: the compile cache is complete.
+  return create(first as Record<string, unknown>).finally(flushCompileCache);
 }
