@@ -75,7 +75,11 @@ describe("diff replaces the resource when what is provisioned changes", () => {
     ["a trigger value", { triggers: { members: UNKNOWN } }, "triggers"],
   ])("an unknown new %s counts as a replacement", (_what, change, replaced) => {
     const news = checked({ ...PROGRAM, ...change });
-    expect(diffInputs(stored(), news)).toEqual({ changes: true, replaces: [replaced], membersChanged: false });
+    expect(diffInputs(stored(), news)).toEqual({
+      changes: true,
+      replaces: [replaced],
+      membersChanged: false,
+    });
   });
 });
 
@@ -85,7 +89,11 @@ describe("diff updates in place, without replacing, when only how the create beh
     ["createTimeoutSeconds", { createTimeoutSeconds: 1800 }],
     ["both", { failOnProvisioningError: false, createTimeoutSeconds: 60 }],
   ])("a change of %s is an update", (_what, change) => {
-    expect(diffInputs(stored(), checked({ ...PROGRAM, ...change }))).toEqual({ changes: true, replaces: [], membersChanged: false });
+    expect(diffInputs(stored(), checked({ ...PROGRAM, ...change }))).toEqual({
+      changes: true,
+      replaces: [],
+      membersChanged: false,
+    });
   });
 
   it("the update records the new values and keeps the provisioning outcome", async () => {
@@ -99,7 +107,11 @@ describe("diff updates in place, without replacing, when only how the create beh
 
 describe("diff reports no change when nothing that matters changed", () => {
   it("the same program gives no changes", () => {
-    expect(diffInputs(stored(), checked(PROGRAM))).toEqual({ changes: false, replaces: [], membersChanged: false });
+    expect(diffInputs(stored(), checked(PROGRAM))).toEqual({
+      changes: false,
+      replaces: [],
+      membersChanged: false,
+    });
   });
 
   it("a path instead of a bare id, or upper-case GUIDs, is the same resource after check", () => {
@@ -114,7 +126,11 @@ describe("diff reports no change when nothing that matters changed", () => {
 
   it("a ruleId resolved from the schema still matches while the program keeps omitting it", () => {
     const omitted = { ...PROGRAM, parameters: [{ subjects: [user()] }] };
-    expect(diffInputs(stored(omitted, "schema"), checked(omitted))).toEqual({ changes: false, replaces: [], membersChanged: false });
+    expect(diffInputs(stored(omitted, "schema"), checked(omitted))).toEqual({
+      changes: false,
+      replaces: [],
+      membersChanged: false,
+    });
   });
 
   it("omitting a ruleId the program used to give replaces the resource", () => {
