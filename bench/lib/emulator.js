@@ -14,7 +14,7 @@ function benchUserId(i) {
   return `8f1a2b3c-0000-4000-8001-${i.toString(16).padStart(12, "0")}`;
 }
 
-/** Writes the fixture (default + `extraUsers` assigned users) to `file`; returns the bench users' ids. */
+/** Writes the fixture (default + `extraUsers` assigned users) to `file`; returns the bench users' ids and the tenant's domain. */
 function writeFixture(file, extraUsers) {
   const { defaultFixture } = require(path.join(root, "dist/emulator"));
   const fixture = defaultFixture();
@@ -29,7 +29,7 @@ function writeFixture(file, extraUsers) {
     fixture.assignments.push({ servicePrincipalId: spId, principalId: id });
   }
   fs.writeFileSync(file, JSON.stringify(fixture, null, 1));
-  return ids;
+  return { ids, domain };
 }
 
 /**
@@ -73,12 +73,13 @@ async function stopChild(child, exited) {
 }
 
 /**
- * Starts the emulator in a child process with the bench fixture; resolves with its connection
- * details, the bench users' ids, a typed admin client and `stop()`.
+ * Starts the emulator in a child process with the bench fixture (its headline group grown to
+ * `groupMembers` direct user members when given, for P6); resolves with its connection details, the
+ * bench users' ids, the tenant's domain, a typed admin client and `stop()`.
  */
-async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
+async function startEmulatorProcess({ dir, extraUsers, groupMembers, rateLimit = "off" }) {
   const fixtureFile = path.join(dir, "fixture.json");
-  const userIds = writeFixture(fixtureFile, extraUsers);
+  const { ids: userIds, domain } = writeFixture(fixtureFile, extraUsers);
   const { details, child, exited } = await spawnEmulatorCli([
     "--rate-limit",
     rateLimit,
@@ -86,6 +87,7 @@ async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
     path.join(dir, "ca"),
     "--fixture",
     fixtureFile,
+    ...(groupMembers ? ["--group-members", String(groupMembers)] : []),
   ]);
   const { EmulatorAdmin } = require(path.join(root, "dist/emulator"));
   const url = details.graphUrl;
@@ -96,6 +98,7 @@ async function startEmulatorProcess({ dir, extraUsers, rateLimit = "off" }) {
     url,
     pid: child.pid,
     userIds,
+    domain,
     admin,
     async stop() {
       if (stopped) return;
@@ -120,10 +123,19 @@ async function graphCalls(admin) {
   };
 }
 
-/** Back to the fixture (empty target system and log, counts forgotten), then these settings. */
-async function resetEmulator(admin, settings) {
+/** Graph paths (`/beta/…`, `/v1.0/…`): what the emulated latency applies to (not the token endpoint). */
+const GRAPH_PATHS = "^/(beta|v1\\.0)/";
+
+/**
+ * Back to the fixture (empty target system and log, counts forgotten, faults cleared), then these
+ * settings; with `latencyMs`, every Graph answer from now on (until the next reset) is delayed that
+ * long. The emulator's faults do that already: a `delay` fault on every Graph path, with a count no
+ * run reaches, holds each request `latencyMs` before serving it normally.
+ */
+async function resetEmulator(admin, settings, { latencyMs = 0 } = {}) {
   await admin.reset();
   if (settings) await admin.updateSettings(settings);
+  if (latencyMs > 0) await admin.addFault({ path: GRAPH_PATHS, delayMs: latencyMs, count: 1e9 });
   await admin.clearRequests();
 }
 

@@ -26,8 +26,45 @@ function processTable() {
   return table;
 }
 
-/** The pids of every descendant of `root` (default: this process), children first. */
+/** The child pids of `pid` from /proc/PID/task/TID/children (a few small reads); undefined when unavailable. */
+function childrenOf(pid) {
+  let tasks;
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const kids = [];
+  for (const task of tasks) {
+    let text;
+    try {
+      text = fs.readFileSync(`/proc/${pid}/task/${task}/children`, "utf8");
+    } catch (error) {
+      if (error.code === "ENOENT" && task === String(pid)) return undefined; // no CONFIG_PROC_CHILDREN
+      continue;
+    }
+    for (const child of text.split(" ")) if (child.trim()) kids.push(Number(child));
+  }
+  return kids;
+}
+
+/**
+ * The pids of every descendant of `root` (default: this process), children first. Walks
+ * /proc/PID/task/*\/children when the kernel has it (a few reads, so polling every 100 ms costs the
+ * measured processes next to nothing), else scans the whole process table.
+ */
 function descendants(root = process.pid) {
+  const direct = childrenOf(root);
+  if (direct !== undefined) {
+    const found = [];
+    const queue = [...direct];
+    while (queue.length > 0) {
+      const pid = queue.shift();
+      found.push(pid);
+      queue.push(...(childrenOf(pid) ?? []));
+    }
+    return found;
+  }
   const table = processTable();
   const children = new Map();
   for (const { pid, ppid } of table) {
@@ -75,6 +112,23 @@ function isDynamicProvider(argv) {
   return !!argv && !argv.includes("-e") && argv.some((a) => a.includes("dynamic-provider"));
 }
 
+/** Is this the benchmark's emulator (`dist/emulator/cli.js`)? */
+function isEmulator(argv) {
+  return !!argv && argv.some((a) => a.endsWith("emulator/cli.js"));
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/PID/stat; undefined when gone. */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    // Fields 14 and 15 (utime, stime) are rest[11] and rest[12], in clock ticks (100 per second on Linux).
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Is this the Pulumi CLI (the engine)? */
 function isPulumiCli(argv) {
   return !!argv && argv.length > 0 && /(^|\/)pulumi$/.test(argv[0]);
@@ -82,25 +136,43 @@ function isPulumiCli(argv) {
 
 /**
  * Polls this process's descendants every `intervalMs` and keeps the highest VmHWM (peak RSS) seen
- * for the dynamic-provider process(es) and for the Pulumi CLI. `stop()` returns MiB figures
- * (undefined when no such process was seen, e.g. off Linux).
+ * for the dynamic-provider process(es) and for the Pulumi CLI, and the CPU time each used while
+ * watched (the dynamic provider's and the CLI's from their start: they start after the watch;
+ * the emulator's and this process's from the watch's start). `stop()` returns MiB figures and CPU
+ * seconds (undefined when no such process was seen, e.g. off Linux).
  */
 function watchPeakRss(intervalMs = 100) {
   const peaks = { provider: 0, cli: 0 };
-  const kinds = new Map(); // pid -> "provider" | "cli" | "other"
+  const cpu = new Map(); // pid -> { kind, first, last } CPU seconds
+  const ownCpu = process.cpuUsage();
+  const kinds = new Map(); // pid -> "provider" | "cli" | "emulator" | "other"
   const sample = () => {
     for (const pid of descendants()) {
       let kind = kinds.get(pid);
       if (!kind) {
         const argv = argvOf(pid);
         if (!argv) continue;
-        kind = isDynamicProvider(argv) ? "provider" : isPulumiCli(argv) ? "cli" : "other";
+        kind = isDynamicProvider(argv)
+          ? "provider"
+          : isPulumiCli(argv)
+            ? "cli"
+            : isEmulator(argv)
+              ? "emulator"
+              : "other";
         // The shell wrapper execs nothing, but argv can change right after fork: decide only once
         // the process has run its own program (a node or pulumi argv).
         if (kind === "other" && argv[0] && /sh$/.test(argv[0])) continue;
         kinds.set(pid, kind);
       }
       if (kind === "other") continue;
+      const seconds = cpuSecondsOf(pid);
+      if (seconds !== undefined) {
+        const seen = cpu.get(pid);
+        // A process first seen now started during the watch, except the emulator (it runs throughout).
+        if (seen) seen.last = seconds;
+        else cpu.set(pid, { kind, first: kind === "emulator" ? seconds : 0, last: seconds });
+      }
+      if (kind === "emulator") continue;
       const hwm = statusKb(pid, "VmHWM");
       if (hwm !== undefined) peaks[kind] = Math.max(peaks[kind], hwm);
     }
@@ -113,7 +185,12 @@ function watchPeakRss(intervalMs = 100) {
       clearInterval(timer);
       sample();
       const mib = (kb) => (kb > 0 ? Math.round((kb / 1024) * 10) / 10 : undefined);
-      return { providerMiB: mib(peaks.provider), cliMiB: mib(peaks.cli) };
+      const cpuSeconds = { provider: 0, cli: 0, emulator: 0 };
+      for (const { kind, first, last } of cpu.values()) cpuSeconds[kind] += last - first;
+      const own = process.cpuUsage(ownCpu);
+      cpuSeconds.bench = (own.user + own.system) / 1e6;
+      for (const k of Object.keys(cpuSeconds)) cpuSeconds[k] = Math.round(cpuSeconds[k] * 100) / 100;
+      return { providerMiB: mib(peaks.provider), cliMiB: mib(peaks.cli), cpuSeconds };
     },
   };
 }

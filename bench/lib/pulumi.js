@@ -15,10 +15,11 @@ const {
 
 /**
  * One workspace for every stack of the run, its sandbox in `dir`. `program` reads the current spec;
+ * with `profileDir`, every Node process the CLI starts writes a CPU profile there (`--cpu-prof`);
  * `newStack(name, config)` starts a fresh stack, and `remove(name)` forgets it without touching
  * anything (`stack rm --force`).
  */
-async function createWorkspace({ bin, dir, caCertPath, program }) {
+async function createWorkspace({ bin, dir, caCertPath, program, profileDir }) {
   const { LocalWorkspace, PulumiCommand, Stack } = require(
     path.join(repoRoot, "node_modules/@pulumi/pulumi/automation"),
   );
@@ -28,7 +29,13 @@ async function createWorkspace({ bin, dir, caCertPath, program }) {
   const workspace = await LocalWorkspace.create({
     workDir,
     pulumiCommand,
-    envVars: sandbox.env,
+    // --profile: the CLI's Node children write CPU profiles (see profilePreload.js for why it is needed).
+    envVars: profileDir
+      ? {
+          ...sandbox.env,
+          NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --require ${path.join(__dirname, "profilePreload.js")}`,
+        }
+      : sandbox.env,
     program,
     projectSettings: { name: "pod-bench", runtime: "nodejs", main: workDir },
   });
