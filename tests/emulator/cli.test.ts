@@ -758,6 +758,8 @@ describe("started through npm exec (npx), the wrapper killed", () => {
     );
     if (!existsSync(path.join(repoRoot, "dist/emulator/cli.js")))
       throw new Error("dist/emulator/cli.js is missing: run the tests through npm test (it builds first)");
+    // npm makes a bin executable when it links it; tsc writes it without the bit (a fresh clone).
+    await fs.chmod(path.join(repoRoot, "dist/emulator/cli.js"), 0o755);
   });
 
   /** `npm exec --offline -- graph-emulator …` in the project; resolves once the env file is there. */
@@ -773,14 +775,20 @@ describe("started through npm exec (npx), the wrapper killed", () => {
       ["exec", "--offline", "--", "graph-emulator", "--quiet", "--ca-dir", caDir(), "--write-env", envFile],
       { cwd: project, stdio: "ignore", env: { ...process.env, NODE_OPTIONS: "" } },
     );
+    let gone = false;
     const exited = new Promise<never>((_, reject) =>
-      npm.once("exit", (code) => reject(new Error(`npm exec exited early with ${code}`))),
+      npm.once("exit", (code) => {
+        gone = true;
+        reject(new Error(`npm exec exited early with ${code}`));
+      }),
     );
     exited.catch(() => undefined);
     const ready = (async () => {
-      while (!existsSync(envFile)) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Polls until the file is there, or npm is gone (then `exited` has already said why).
+      while (!existsSync(envFile) && !gone) await new Promise((resolve) => setTimeout(resolve, 50));
       return fs.readFile(envFile, "utf8");
     })();
+    ready.catch(() => undefined);
     const text = await Promise.race([ready, exited]);
     const pid = Number(/\(pid (\d+)\)/.exec(text)?.[1]);
     const port = Number(new URL(parseExportLines(text).PROVISION_ON_DEMAND_GRAPH_URL).port);
