@@ -3,7 +3,7 @@
  * can point at it before Node starts) and a short-lived leaf certificate for `localhost`/`127.0.0.1`
  * signed by it. Keys come from node:crypto (fast, native); certificates are built with node-forge.
  */
-import { generateKeyPair, generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
+import { generateKeyPair, generateKeyPairSync, randomBytes, sign, X509Certificate } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -79,6 +79,25 @@ function newCertificate(publicKeyPem: string, validFrom: Date, validTo: Date): f
   return cert;
 }
 
+/**
+ * Signs `cert` (sha256WithRSAEncryption) as forge's `cert.sign` does, but with node:crypto. forge's
+ * pure-JavaScript RSA picks another multiply routine (jsbn `am1`) where a `navigator` global exists,
+ * as it does from Node 21 on, and inside jest's sandbox that routine ran 20-40 times slower than the
+ * one forge picks on Node 20: about 3 s per 2048-bit signature on Node 22-26, so that four racing CA
+ * generations outran a 5 s test timeout (docs/RUNTIMES.md).
+ */
+function signWithSha256(cert: forge.pki.Certificate, privateKeyPem: string): void {
+  cert.md = forge.md.sha256.create();
+  cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
+  // getTBSCertificate is in forge (x509.js), not in its typings.
+  const pki = forge.pki as typeof forge.pki & {
+    getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1;
+  };
+  cert.tbsCertificate = pki.getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), "binary");
+  cert.signature = sign("sha256", tbs, privateKeyPem).toString("binary");
+}
+
 /** Creates a self-signed certificate authority (basicConstraints CA:TRUE, keyCertSign). */
 export function createCertificateAuthority(commonName = "Graph emulator local CA"): CertificateAndKey {
   const keys = newRsaKeyPair();
@@ -99,7 +118,7 @@ export function createCertificateAuthority(commonName = "Graph emulator local CA
     { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: "subjectKeyIdentifier" },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
+  signWithSha256(cert, keys.privateKeyPem);
   return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privateKeyPem };
 }
 
@@ -135,7 +154,7 @@ export function createServerCertificate(
     { name: "subjectKeyIdentifier" },
     { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.privateKeyPem), forge.md.sha256.create());
+  signWithSha256(cert, ca.privateKeyPem);
   return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privateKeyPem };
 }
 
@@ -158,7 +177,7 @@ export function createClientCertificate(
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([{ name: "basicConstraints", cA: false }]);
-  cert.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
+  signWithSha256(cert, keys.privateKeyPem);
   const certificatePem = forge.pki.certificateToPem(cert);
   return {
     certificatePem,
