@@ -672,7 +672,8 @@ async function p6Run(bench, { members, floorMs, run }) {
       providerPeakRssMiB: t.peaks?.providerMiB,
       upError: t.error ? String(t.error.message).split("\n")[0].slice(0, 300) : undefined,
     };
-    result.wallOverFloor = result.postSpanMs !== null ? round(result.postSpanMs / floorMs) : null;
+    result.wallOverFloor =
+      result.postSpanMs !== null && floorMs > 0 ? round(result.postSpanMs / floorMs) : null;
     result.outputBytesPerMember = result.outputBytes && round(result.outputBytes / members.length, 1);
     result.update = t.error ? undefined : await p6Update(bench, t.stack, spec.groupId);
     log(
