@@ -8,7 +8,7 @@
  * | triggers, or any subject or rule in `parameters`          |                                           |
  * | only the group's members (listed, or `allMembers`)        | update: only the changed members are sent |
  * | memberTriggers                                            | update: members read again, new ones sent |
- * | failOnProvisioningError, customTimeouts                   | update: recorded, no Graph call           |
+ * | failOnProvisioningError, customTimeouts, recordSteps      | update: recorded, no Graph call           |
  */
 import { isDeepStrictEqual } from "node:util";
 import { containsUnknown } from "./check";
@@ -24,7 +24,12 @@ export const REPLACE_PROPERTIES = [
 ] as const;
 
 /** Inputs whose change only updates the state: no Graph call. */
-export const UPDATE_PROPERTIES = ["failOnProvisioningError", "createTimeoutSeconds"] as const;
+export const UPDATE_PROPERTIES = ["failOnProvisioningError", "createTimeoutSeconds", "recordSteps"] as const;
+
+/** What an absent update property means, where removing it is a change (back to the default). */
+const UPDATE_DEFAULTS: Partial<Record<(typeof UPDATE_PROPERTIES)[number], unknown>> = {
+  recordSteps: "problems",
+};
 
 /** The outcome of `diff`, in the engine's terms, plus whether the update must provision members. */
 export interface DiffOutcome {
@@ -73,13 +78,19 @@ function same(property: string, olds: Record<string, unknown>, news: Record<stri
   if (containsUnknown(n)) return false;
   if (property === "parameters") return sameParameters(o, n);
   if (property === "triggers") return isDeepStrictEqual(o ?? {}, n ?? {});
+  if (property in UPDATE_DEFAULTS) {
+    const fallback = UPDATE_DEFAULTS[property as keyof typeof UPDATE_DEFAULTS];
+    return isDeepStrictEqual(o ?? fallback, n ?? fallback);
+  }
   return isDeepStrictEqual(o, n);
 }
 
 /** Compares the stored outputs with the new (checked) inputs. An unknown new value counts as a change. */
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): DiffOutcome {
   const replaces = REPLACE_PROPERTIES.filter((p) => !same(p, olds, news));
-  const updates = UPDATE_PROPERTIES.filter((p) => news[p] !== undefined && !same(p, olds, news));
+  const updates = UPDATE_PROPERTIES.filter(
+    (p) => (news[p] !== undefined || p in UPDATE_DEFAULTS) && !same(p, olds, news),
+  );
   const membersChanged =
     replaces.length === 0 &&
     (!isDeepStrictEqual(memberLinks(olds.parameters), memberLinks(news.parameters)) ||

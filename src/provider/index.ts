@@ -20,7 +20,9 @@ import type { ParameterState, ProvisionOnDemandOutputs } from "./state";
 
 let configLookup: ConfigLookup = () => undefined;
 let settings: GraphSettings | undefined;
-let exitOnBrokenPipe = false;
+
+/** Marks process.stderr once the EPIPE exit is installed. */
+const BROKEN_PIPE_EXIT = Symbol.for("pulumi-azuread-provision-on-demand.exitOnBrokenPipe");
 
 /**
  * When the engine dies (SIGKILL, a lost CI runner) this provider process is orphaned and every write
@@ -30,9 +32,11 @@ let exitOnBrokenPipe = false;
  * the engine configures the provider (the process is then a provider host), never on import.
  */
 function installBrokenPipeExit(): void {
-  if (exitOnBrokenPipe) return;
-  exitOnBrokenPipe = true;
-  process.stderr.on("error", (error: NodeJS.ErrnoException) => {
+  // Once per process, even when the module is loaded again (a test runner's fresh module registry).
+  const stderr = process.stderr as NodeJS.WriteStream & { [BROKEN_PIPE_EXIT]?: true };
+  if (stderr[BROKEN_PIPE_EXIT]) return;
+  stderr[BROKEN_PIPE_EXIT] = true;
+  stderr.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(1);
   });
 }
@@ -137,7 +141,7 @@ export async function create(inputs: Record<string, unknown>): Promise<dynamic.C
 
 /**
  * Provisions the group's changed members when only they (or memberTriggers) changed; otherwise
- * records the new non-provisioning inputs (failOnProvisioningError, timeouts) with no Graph call.
+ * records the new non-provisioning inputs (failOnProvisioningError, timeouts, recordSteps) with no Graph call.
  */
 export async function update(
   _id: string,
@@ -157,7 +161,10 @@ export async function update(
       };
     }
     const outs: Record<string, unknown> = { ...previous };
-    for (const key of UPDATE_PROPERTIES) outs[key] = inputs[key];
+    for (const key of UPDATE_PROPERTIES) {
+      if (inputs[key] === undefined) delete outs[key];
+      else outs[key] = inputs[key];
+    }
     return { outs };
   });
 }

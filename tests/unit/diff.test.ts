@@ -88,6 +88,7 @@ describe("diff updates in place, without replacing, when only how the create beh
     ["failOnProvisioningError", { failOnProvisioningError: false }],
     ["createTimeoutSeconds", { createTimeoutSeconds: 1800 }],
     ["both", { failOnProvisioningError: false, createTimeoutSeconds: 60 }],
+    ["recordSteps", { recordSteps: "all" }],
   ])("a change of %s is an update", (_what, change) => {
     expect(diffInputs(stored(), checked({ ...PROGRAM, ...change }))).toEqual({
       changes: true,
@@ -102,6 +103,19 @@ describe("diff updates in place, without replacing, when only how the create beh
     const { outs } = await provider.update("id", olds, news);
     const { __provider: _, ...kept } = olds;
     expect(outs).toEqual({ ...kept, failOnProvisioningError: false, createTimeoutSeconds: 60 });
+  });
+
+  it("recordSteps: removing it goes back to the default, an update; giving the default is no change", async () => {
+    const olds = stored({ ...PROGRAM, recordSteps: "all" });
+    expect(diffInputs(olds, checked(PROGRAM))).toEqual({
+      changes: true,
+      replaces: [],
+      membersChanged: false,
+    });
+    expect(diffInputs(stored(), checked({ ...PROGRAM, recordSteps: "problems" })).changes).toBe(false);
+    const { outs } = await provider.update("id", olds, checked(PROGRAM));
+    expect(outs).not.toHaveProperty("recordSteps");
+    expect(Object.values(outs!)).not.toContain(undefined);
   });
 });
 
