@@ -5,8 +5,8 @@
 import { GraphRequestError, ProvisionOnDemandError, TokenRequestError, type GraphCallTarget } from "./errors";
 
 /** `Retry-After` in milliseconds: seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get?.("retry-after");
+export function retryAfterMs(headers: Readonly<Record<string, string>> | undefined): number | undefined {
+  const value = headers?.["retry-after"];
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -15,7 +15,7 @@ export function retryAfterMs(headers: Headers | undefined): number | undefined {
 }
 
 /**
- * Converts whatever the transport threw (a graph-client GraphError, a fetch TypeError, an abort)
+ * Converts whatever the transport threw (a GraphHttpError, a socket error with its `code`, an abort)
  * into a GraphRequestError; a TokenRequestError or GraphRequestError passes through.
  * @param timedOutAfterMs set when the attempt was aborted by its own timeout, after that many ms.
  */
@@ -31,19 +31,20 @@ export function toGraphRequestError(
     code?: string;
     message?: string;
     requestId?: string;
-    headers?: Headers;
+    headers?: Readonly<Record<string, string>>;
     body?: unknown;
     name?: string;
     cause?: { code?: string; message?: string };
   };
   const status = typeof e.statusCode === "number" && e.statusCode > 0 ? e.statusCode : 0;
   if (status === 0) {
-    const cause = e.cause?.code ?? e.cause?.message;
+    // A socket error carries its code itself (ECONNREFUSED); a wrapped one, in its cause.
+    const cause = e.code ?? e.cause?.code ?? e.cause?.message;
     const code = timedOutAfterMs !== undefined ? "Timeout" : "NetworkError";
     const message =
       timedOutAfterMs !== undefined
         ? `no answer within ${Math.round(timedOutAfterMs / 1000)}s`
-        : `${e.message || String(e.body ?? e.name ?? error)}${cause ? ` (${cause})` : ""}`;
+        : `${e.message || String(e.body ?? e.name ?? error)}${cause && !e.message?.includes(cause) ? ` (${cause})` : ""}`;
     return new GraphRequestError({
       code,
       serverMessage: message,
@@ -57,8 +58,8 @@ export function toGraphRequestError(
     code: e.code && e.code !== "Error" ? e.code : `HTTP${status}`,
     serverMessage: e.message || (typeof e.body === "string" ? e.body.slice(0, 300) : "no error message"),
     status,
-    requestId: e.requestId ?? e.headers?.get?.("request-id") ?? undefined,
-    clientRequestId: e.headers?.get?.("client-request-id") ?? clientRequestId,
+    requestId: e.requestId ?? e.headers?.["request-id"],
+    clientRequestId: e.headers?.["client-request-id"] ?? clientRequestId,
     retryAfterMs: retryAfterMs(e.headers),
     target,
     cause: error,

@@ -1,7 +1,7 @@
 /**
- * The HTTP layer: one Graph request with Node's global `fetch` (undici: a keep-alive connection pool
- * per origin, so the requests of a deployment share their TLS connections). No retry and no pacing
- * here: retries belong to `retry.ts`, pacing to `pacer.ts`. What it keeps of what a Graph SDK does:
+ * The HTTP layer: one Graph request with Node's own `https` (a keep-alive agent, so the requests of a
+ * deployment reuse their TLS connections). No retry and no pacing here: retries belong to `retry.ts`,
+ * pacing to `pacer.ts`. What it keeps of what a Graph SDK does:
  *
  * - the bearer token goes only to the Graph host (the configured `graphUrl`'s host): a URL on any
  *   other host (a `@odata.nextLink` pointing elsewhere) is sent without it;
@@ -9,12 +9,17 @@
  * - a refused request throws a `GraphHttpError` carrying the status, Graph's error code and message
  *   from the body (`{ error: { code, message, innerError } }`), the request ids and the headers
  *   (`Retry-After`), which `errorMapping.ts` turns into a typed `GraphRequestError`;
- * - no answer at all rejects with fetch's own error (a TypeError whose `cause` has the socket's code,
- *   or an AbortError), which `errorMapping.ts` maps to `NetworkError` or `Timeout`.
+ * - no answer at all rejects with Node's socket error (its `code`: `ECONNREFUSED`, `ECONNRESET`, a
+ *   TLS code such as `SELF_SIGNED_CERT_IN_CHAIN`) or an `AbortError`, which `errorMapping.ts` maps to
+ *   `NetworkError` or `Timeout`.
  *
- * Measured against @microsoft/microsoft-graph-client 3.0 (which this replaces, docs/BENCHMARKS.md):
- * the same fetch underneath, but 23–30 ms of CPU less to load and a middleware chain less per request.
+ * Why not the global `fetch` (docs/BENCHMARKS.md, "Where the time went"): `@azure/identity` already
+ * loads `https` for the token, while the first `fetch` of a process loads undici, ~50 ms of CPU on the
+ * critical path of the first create, and each request through it cost about twice the CPU (measured:
+ * 50 concurrent POSTs over TLS, 160–225 ms with fetch against 90–100 ms with `https`).
  */
+import * as http from "node:http";
+import * as https from "node:https";
 import type { GraphApiVersion } from "./model";
 
 /** One request. */
@@ -52,17 +57,17 @@ export class GraphHttpError extends Error {
   readonly code?: string;
   /** Graph's `request-id`: from the body's `innerError`, else the header. */
   readonly requestId?: string;
-  /** The answer's headers (`Retry-After`, `client-request-id`). */
-  readonly headers: Headers;
+  /** The answer's headers, names in lower case (`retry-after`, `client-request-id`). */
+  readonly headers: Readonly<Record<string, string>>;
   /** The body: the parsed JSON, or the text when it is not JSON. */
   readonly body: unknown;
 
-  constructor(status: number, headers: Headers, body: unknown) {
+  constructor(status: number, headers: Readonly<Record<string, string>>, body: unknown) {
     const error = graphError(body);
     super(error?.message ?? "");
     this.statusCode = status;
     this.code = error?.code;
-    this.requestId = error?.innerError?.["request-id"] ?? headers.get("request-id") ?? undefined;
+    this.requestId = error?.innerError?.["request-id"] ?? headers["request-id"];
     this.headers = headers;
     this.body = body;
   }
@@ -89,7 +94,7 @@ function graphError(
 }
 
 /** The body as JSON when it says so and parses, else the text; `undefined` when empty. */
-function parseBody(text: string, contentType: string | null): unknown {
+function parseBody(text: string, contentType: string | undefined): unknown {
   if (text === "") return undefined;
   if (contentType?.includes("json")) {
     try {
@@ -103,8 +108,68 @@ function parseBody(text: string, contentType: string | null): unknown {
 
 /** Sends Graph requests to one Graph URL, with bearer tokens from `getToken`. */
 export interface GraphTransport {
-  /** Sends `request`; resolves with a 2xx answer, rejects with a GraphHttpError or fetch's error. */
+  /** Sends `request`; resolves with a 2xx answer, rejects with a GraphHttpError or the socket's error. */
   send(request: GraphRequest): Promise<GraphAnswer>;
+}
+
+/** One keep-alive agent per protocol for the process: every client's requests share the connections. */
+const agents = {
+  "http:": new http.Agent({ keepAlive: true }),
+  "https:": new https.Agent({ keepAlive: true }),
+};
+
+/** An answer as it came: status, headers (lower-case names, repeated ones joined) and the body's text. */
+interface RawAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly text: string;
+}
+
+/** Node's headers, one string each. */
+function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
+
+/** Sends one request and reads the whole answer; rejects on a socket error, an abort or a cut answer. */
+function exchange(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      reject(new Error(`cannot send to ${url.protocol} URLs, only https: (or http:)`));
+      return;
+    }
+    const client = url.protocol === "https:" ? https : http;
+    const request = client.request(
+      url,
+      { method, headers, signal, agent: agents[url.protocol] },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("error", reject);
+        response.on("close", () => {
+          if (!response.complete) reject(new Error("the connection closed before the answer was complete"));
+        });
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: flatHeaders(response.headers),
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
+  });
 }
 
 /**
@@ -116,23 +181,27 @@ export function createTransport(graphUrl: string, getToken: () => Promise<string
   const graphHost = new URL(base).host.toLowerCase();
   return {
     async send(request) {
-      const url = /^https?:\/\//i.test(request.path)
-        ? request.path
-        : `${base}/${request.version}${request.path.startsWith("/") ? "" : "/"}${request.path}`;
+      const url = new URL(
+        /^https?:\/\//i.test(request.path)
+          ? request.path
+          : `${base}/${request.version}${request.path.startsWith("/") ? "" : "/"}${request.path}`,
+      );
       const headers: Record<string, string> = {
         accept: "application/json",
         "client-request-id": request.clientRequestId,
       };
-      if (new URL(url).host.toLowerCase() === graphHost) headers.authorization = `Bearer ${await getToken()}`;
+      if (url.host.toLowerCase() === graphHost) headers.authorization = `Bearer ${await getToken()}`;
       let body: string | undefined;
       if (request.body !== undefined) {
-        headers["content-type"] = "application/json";
         body = JSON.stringify(request.body);
+        headers["content-type"] = "application/json";
+        headers["content-length"] = String(Buffer.byteLength(body));
       }
-      const response = await fetch(url, { method: request.method, headers, body, signal: request.signal });
-      const parsed = parseBody(await response.text(), response.headers.get("content-type"));
-      if (!response.ok) throw new GraphHttpError(response.status, response.headers, parsed);
-      return { status: response.status, body: parsed, requestId: response.headers.get("request-id") ?? "" };
+      const answer = await exchange(url, request.method, headers, body, request.signal);
+      const parsed = parseBody(answer.text, answer.headers["content-type"]);
+      if (answer.status < 200 || answer.status > 299)
+        throw new GraphHttpError(answer.status, answer.headers, parsed);
+      return { status: answer.status, body: parsed, requestId: answer.headers["request-id"] ?? "" };
     },
   };
 }
