@@ -14,7 +14,7 @@ const OPTIONS = {
   pairs: {
     type: "string",
     value: "N",
-    help: "P1 rounds per size (default 6: each arm first twice) and P2 pairs (default 3); --quick 3 and 2",
+    help: "P1 rounds per size (default 9: each arm first three times) and P2 pairs (default 3); --quick 3 and 2",
   },
   sizes: { type: "string", value: "1,10,50", help: "P1 sizes; the largest is also P3/P4's resource count" },
   subjects: { type: "string", value: "N", help: "P2 subjects (default 30; --quick 10)" },
@@ -99,7 +99,7 @@ function armsFrom(text) {
 function planFor(values) {
   const plan = values.quick
     ? { quick: true, sizes: [1, 10], pairs: 3, p2Subjects: 10, p2Pairs: 2, p6Members: 50, p6Runs: 1 }
-    : { quick: false, sizes: [1, 10, 50], pairs: 6, p2Subjects: 30, p2Pairs: 3, p6Members: 200, p6Runs: 2 };
+    : { quick: false, sizes: [1, 10, 50], pairs: 9, p2Subjects: 30, p2Pairs: 3, p6Members: 200, p6Runs: 2 };
   plan.latencyMs = 200;
   plan.latencySize = 10;
   plan.parts = PARTS;
