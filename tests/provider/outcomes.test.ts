@@ -68,7 +68,7 @@ describe.each([
   });
 
   it("records no steps of a successful report by default, and counts them in stepsOmitted", async () => {
-    const { outs } = await checkAndCreate(driver, inputsFor(emulator, [user(IDS.userIds[3])]));
+    const { outs } = await checkAndCreate(driver, inputsFor(emulator, [user(IDS.burstUserIds[0])]));
     expect(outs.result).toBe("Success");
     expect(outs.steps).toEqual([]);
     expect(outs.stepsOmitted).toBe(STEP_TYPES.length);

@@ -3,6 +3,7 @@
  * sandbox (scripts/lib/pulumiSandbox.js) whose CLI trusts the emulator's CA. Without a CLI a suite
  * fails on CI and is skipped loudly elsewhere.
  */
+import * as path from "node:path";
 import type { RunningEmulator } from "../../src/emulator";
 import { isCi } from "../../scripts/lib/ci";
 import { startTestEmulator } from "./emulator";
@@ -50,14 +51,20 @@ export function describeWithPulumi(name: string, body: () => void): void {
   describe.skip(`${name} ${NO_CLI_MARK}`, body);
 }
 
-/** A sandbox for the CLI, trusting the emulator's CA; `cleanup()` removes it. */
+/**
+ * A sandbox for the CLI, trusting the emulator's CA; `cleanup()` removes it. Node's compile cache
+ * (which the dynamic-provider host turns on) is kept inside it, so that test runs, which install
+ * the package into ever new folders, do not pile cache entries up in the machine's temporary folder.
+ */
 export function createSandbox(emulator: RunningEmulator): PulumiSandbox {
-  return createPulumiSandbox({
+  const sandbox = createPulumiSandbox({
     bin: pulumiBin()!,
     caCertPath: emulator.caCertPath,
     passphrase: "e2e-passphrase",
     prefix: "pod-e2e-",
   });
+  sandbox.env.NODE_COMPILE_CACHE = path.join(sandbox.dir, "compile-cache");
+  return sandbox;
 }
 
 /**
