@@ -1,6 +1,6 @@
 /**
- * The HTTP layer: one Graph request with Node's own `https` (a keep-alive agent, so the requests of a
- * deployment reuse their TLS connections). No retry and no pacing here: retries belong to `retry.ts`,
+ * The HTTP layer: one Graph request with Node's own `https` (its global agent keeps connections alive,
+ * so the requests of a deployment reuse their TLS connections). No retry and no pacing here: retries belong to `retry.ts`,
  * pacing to `pacer.ts`. What it keeps of what a Graph SDK does:
  *
  * - the bearer token goes only to the Graph host (the configured `graphUrl`'s host): a URL on any
@@ -112,12 +112,6 @@ export interface GraphTransport {
   send(request: GraphRequest): Promise<GraphAnswer>;
 }
 
-/** One keep-alive agent per protocol for the process: every client's requests share the connections. */
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
-};
-
 /** An answer as it came: status, headers (lower-case names, repeated ones joined) and the body's text. */
 interface RawAnswer {
   readonly status: number;
@@ -150,7 +144,8 @@ function exchange(
     const client = url.protocol === "https:" ? https : http;
     const request = client.request(
       url,
-      { method, headers, signal, agent: agents[url.protocol] },
+      // Node's global agent: keep-alive (Node ≥ 19), and it honours HTTPS_PROXY under NODE_USE_ENV_PROXY=1.
+      { method, headers, signal },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
