@@ -13,10 +13,10 @@
  *   TLS code such as `SELF_SIGNED_CERT_IN_CHAIN`) or an `AbortError`, which `errorMapping.ts` maps to
  *   `NetworkError` or `Timeout`.
  *
- * Why not the global `fetch` (docs/BENCHMARKS.md, "Where the time went"): `@azure/identity` already
+ * Why not the global `fetch` (docs/BENCHMARKS.md, "Second pass"): `@azure/identity` already
  * loads `https` for the token, while the first `fetch` of a process loads undici, ~50 ms of CPU on the
  * critical path of the first create, and each request through it cost about twice the CPU (measured:
- * 50 concurrent POSTs over TLS, 160–225 ms with fetch against 90–100 ms with `https`).
+ * 50 concurrent POSTs over TLS, 162–225 ms with fetch against 90–102 ms with `https`).
  */
 import * as http from "node:http";
 import * as https from "node:https";
