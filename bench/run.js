@@ -421,6 +421,15 @@ async function runP1(bench, plan) {
   return summarizeP1(runs, plan, latencyRuns);
 }
 
+/** From the first POST to the end of the last successful one (ms, on the emulator's clock); null when none succeeded. */
+function postSpanMs(posts) {
+  const ok = posts.filter((p) => p.status === 200);
+  if (ok.length === 0) return null;
+  const first = Math.min(...posts.map((p) => Date.parse(p.time)));
+  const last = Math.max(...ok.map((p) => Date.parse(p.time) + p.durationMs));
+  return Math.round(last - first);
+}
+
 /** One P2 up of `n` subjects with our pacer `arm` ("on" = the emulator's limit, or "off"). */
 async function p2Run(bench, { n, floorMs, pair, arm }) {
   const t = await trial(bench, {
@@ -431,16 +440,13 @@ async function p2Run(bench, { n, floorMs, pair, arm }) {
     allowFailure: true,
   });
   const posts = t.calls.posts;
-  const ok = posts.filter((p) => p.status === 200);
-  const first = Math.min(...posts.map((p) => Date.parse(p.time)));
-  const last = Math.max(...ok.map((p) => Date.parse(p.time) + p.durationMs));
   const succeeded = resourcesOfType(t.deployment, TYPES.ours).filter(
     (r) => r.outputs?.result === "Success",
   ).length;
   const run = {
     pair,
     upMs: Math.round(t.wallMs),
-    postSpanMs: ok.length > 0 ? Math.round(last - first) : null,
+    postSpanMs: postSpanMs(posts),
     posts: posts.length,
     throttled: t.calls.throttled,
     failures: n - succeeded,
@@ -652,15 +658,12 @@ async function p6Run(bench, { members, floorMs, run }) {
   });
   try {
     const posts = t.calls.posts;
-    const ok = posts.filter((p) => p.status === 200);
-    const first = Math.min(...posts.map((p) => Date.parse(p.time)));
-    const last = Math.max(...ok.map((p) => Date.parse(p.time) + p.durationMs));
     const resource = resourcesOfType(t.deployment, TYPES.ours)[0];
     const outcome = resource?.outputs?.members;
     const result = {
       run,
       upMs: Math.round(t.wallMs),
-      postSpanMs: ok.length > 0 ? Math.round(last - first) : null,
+      postSpanMs: postSpanMs(posts),
       posts: posts.length,
       throttled: t.calls.throttled,
       failures: outcome
