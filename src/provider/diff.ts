@@ -12,6 +12,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { containsUnknown } from "./check";
+import { DEFAULT_RECORD_STEPS } from "./outcome";
 import type { ParameterState, ResolvedProvisionParameter, SubjectState } from "./state";
 
 /** Inputs whose change means provisioning everything again: the resource is replaced. */
@@ -28,7 +29,7 @@ export const UPDATE_PROPERTIES = ["failOnProvisioningError", "createTimeoutSecon
 
 /** What an absent update property means, where removing it is a change (back to the default). */
 const UPDATE_DEFAULTS: Partial<Record<(typeof UPDATE_PROPERTIES)[number], unknown>> = {
-  recordSteps: "problems",
+  recordSteps: DEFAULT_RECORD_STEPS,
 };
 
 /** The outcome of `diff`, in the engine's terms, plus whether the update must provision members. */

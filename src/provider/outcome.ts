@@ -13,6 +13,9 @@ import type { ProvisioningResult, ProvisioningStatus, ProvisioningStep } from ".
 import { worst } from "../graph/result";
 import type { MemberOutcome, MemberProblem, RecordSteps } from "./state";
 
+/** What `recordSteps` means when a program does not give it. */
+export const DEFAULT_RECORD_STEPS: RecordSteps = "problems";
+
 /** Most steps recorded by default (those of reports that did not succeed). */
 export const MAX_STEPS = 50;
 /** Most steps recorded with `recordSteps: "all"`. */
@@ -109,7 +112,7 @@ function memberOutcome(answers: readonly ProvisioningResult[], run: MemberRun, r
 export function combineAnswers(
   answers: readonly ProvisioningResult[],
   run?: MemberRun,
-  recordSteps: RecordSteps = "problems",
+  recordSteps: RecordSteps = DEFAULT_RECORD_STEPS,
 ): RunOutcome {
   const removed = run?.removed ?? new Set<string>();
   const counted = answers
