@@ -1,7 +1,7 @@
 /**
  * The HTTP layer: one Graph request with Node's own `https` (its global agent keeps connections alive,
- * so the requests of a deployment reuse their TLS connections). No retry and no pacing here: retries belong to `retry.ts`,
- * pacing to `pacer.ts`. What it keeps of what a Graph SDK does:
+ * so the requests of a deployment reuse their TLS connections). No retry and no pacing here: retries
+ * belong to `retry.ts`, pacing to `pacer.ts`. What it keeps of what a Graph SDK does:
  *
  * - the bearer token goes only to the Graph host (the configured `graphUrl`'s host): a URL on any
  *   other host (a `@odata.nextLink` pointing elsewhere) is sent without it;
