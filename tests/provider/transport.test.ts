@@ -4,10 +4,14 @@
  * connection, a cut answer and an abort each reject in a way errorMapping turns into the right code.
  * The servers are local `https` servers with a certificate from the test CA (`npm test` trusts it).
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import * as path from "node:path";
-import { createServerCertificate, readCertificateAuthority } from "../../src/emulator/certificates";
+import {
+  createServerCertificate,
+  ensureCertificateAuthority,
+  readCertificateAuthority,
+} from "../../src/emulator/certificates";
 import { toGraphRequestError } from "../../src/graph/errorMapping";
 import { GraphRequestError, type GraphCallTarget } from "../../src/graph/errors";
 import { createTransport, GraphHttpError, type GraphRequest } from "../../src/graph/transport";
@@ -25,7 +29,7 @@ interface Seen {
   requests: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[];
 }
 
-type Handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const servers: https.Server[] = [];
 let tls: { key: string; cert: string };
@@ -34,10 +38,7 @@ beforeAll(async () => {
   const dir = process.env.PROVISION_ON_DEMAND_TEST_CA_DIR;
   if (!dir)
     throw new Error("run through `npm test`: it sets PROVISION_ON_DEMAND_TEST_CA_DIR and trusts the CA");
-  const ca = await readCertificateAuthority({
-    caCertPath: path.join(dir, "ca.pem"),
-    caKeyPath: path.join(dir, "ca-key.pem"),
-  });
+  const ca = await readCertificateAuthority(await ensureCertificateAuthority(dir));
   const leaf = createServerCertificate(ca);
   tls = { key: leaf.privateKeyPem, cert: leaf.certificatePem };
 });
